@@ -1,0 +1,34 @@
+"""Start Odoo 11 from .venv with this checkout on the addons path.
+
+Installed as ``.venv/bin/odoo`` by ``devenv/setup.sh``; takes Odoo's usual
+command line (``-d``, ``-i``, ``-u``, ``--workers``, ``shell`` ...).
+"""
+import os
+import sys
+
+VENV = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
+EXTRA_ADDONS = os.path.join(VENV, "addons")  # holds the `auth_apikeys` link to this checkout
+
+
+def with_addons_path(args):
+    """Add our addons folder unless the caller chose an addons path or a config file."""
+    if any(arg.startswith(("--addons-path", "-c", "--config")) for arg in args):
+        return args
+    import odoo
+
+    addons_path = "--addons-path=%s,%s" % (odoo.addons.__path__[0], EXTRA_ADDONS)
+    if args and not args[0].startswith("-"):  # a sub-command: `odoo shell -d db`
+        return args[:1] + [addons_path] + args[1:]
+    return [addons_path] + args
+
+
+def main():
+    os.environ["PATH"] = os.path.join(VENV, "bin") + os.pathsep + os.environ.get("PATH", "")
+    import odoo.cli
+
+    sys.argv[1:] = with_addons_path(sys.argv[1:])
+    odoo.cli.main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make run`: create or upgrade the demo database with the addon, then serve it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ODOO=$ROOT/.venv/bin/odoo
+DB=${DB:-apikeys_demo}
+PORT=${PORT:-8069}
+
+if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+    echo "[run] upgrading auth_apikeys in $DB"
+    action=(-u auth_apikeys)
+else
+    echo "[run] creating $DB with auth_apikeys and demo data (about a minute)"
+    action=(-i auth_apikeys)
+fi
+"$ODOO" -d "$DB" "${action[@]}" --stop-after-init --log-level=warn
+
+cat <<MSG
+
+  Odoo 11 with auth_apikeys: http://localhost:$PORT/web/login  (database $DB)
+  Log in as admin / admin or demo / demo, then user menu > Preferences > Account Security.
+  Stop with Ctrl+C.
+
+MSG
+exec "$ODOO" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" --log-level=info

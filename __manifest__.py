@@ -7,6 +7,14 @@
     "author": "auth_apikeys contributors",
     "website": "https://github.com/auth-apikeys/auth_apikeys",
     "depends": ["base", "web"],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/res_users_apikeys_security.xml",
+        "views/res_users_apikeys_views.xml",
+        "views/res_users_views.xml",
+        "wizards/res_users_identitycheck_views.xml",
+        "wizards/res_users_apikeys_description_views.xml",
+        "wizards/res_users_apikeys_show_views.xml",
+    ],
     "installable": True,
 }

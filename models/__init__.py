@@ -1,0 +1,2 @@
+from . import res_users_apikeys
+from . import res_users

@@ -4,10 +4,16 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=$ROOT/.venv
 DB=${TEST_DB:-apikeys_test}
+# End-to-end tests copy their databases from this one (e2e_tests/conftest.py).
+export AUTH_APIKEYS_TEMPLATE_DB=${AUTH_APIKEYS_TEMPLATE_DB:-apikeys_template}
 
-echo "[test] creating test database $DB"
+echo "[test] creating the template database $AUTH_APIKEYS_TEMPLATE_DB with auth_apikeys and demo data"
+dropdb --if-exists "$AUTH_APIKEYS_TEMPLATE_DB"
+"$VENV/bin/odoo" -d "$AUTH_APIKEYS_TEMPLATE_DB" -i auth_apikeys --stop-after-init --log-level=warn
 dropdb --if-exists "$DB"
-"$VENV/bin/odoo" -d "$DB" -i auth_apikeys --stop-after-init --log-level=warn
+createdb -T "$AUTH_APIKEYS_TEMPLATE_DB" "$DB"
 
-cd "$VENV/addons/auth_apikeys"  # pytest-odoo names test modules after the addon folder
-exec "$VENV/bin/python" -m pytest --odoo-database="$DB" "$@"
+ODOO_ADDONS=$("$VENV/bin/python" -c 'import odoo.addons; print(odoo.addons.__path__[0])')
+# pytest-odoo names test modules after the addon folder: go through the auth_apikeys link.
+exec "$VENV/bin/python" -m pytest --odoo-database="$DB" --odoo-addons-path="$ODOO_ADDONS,$VENV/addons" \
+    "$VENV/addons/auth_apikeys/tests" "$VENV/addons/auth_apikeys/e2e_tests" "$@"

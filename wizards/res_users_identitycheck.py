@@ -62,7 +62,7 @@ class ResUsersIdentitycheck(models.TransientModel):
     def _confirm_password(self, password):
         """Check the user's own password (never an API key) and remember it in the web session."""
         try:
-            self.env.user.check_credentials(password or "")
+            self.env["res.users"].check_credentials(password or "")  # as the user: env.user is sudo()ed
         except AccessDenied:
             raise UserError(_("Incorrect password, try again."))
         if request:

@@ -38,6 +38,8 @@ def copy_template(name):
 class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
+    odoo = ODOO
+
     def __init__(self, db, workers=0, name=None):
         self.db = db
         self.port = free_port()

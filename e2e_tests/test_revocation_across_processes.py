@@ -1,0 +1,82 @@
+"""A deleted key is refused on the very next call by every worker of every server."""
+import re
+import subprocess
+import uuid
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conftest import OdooServer, WebClient, copy_template
+
+
+@pytest.fixture(scope="module")
+def servers():
+    db = copy_template("apikeys_e2e_workers")
+    prefork = OdooServer(db, workers=2, name="prefork")
+    threaded = OdooServer(db, workers=0, name="threaded")
+    yield prefork, threaded
+    prefork.stop()
+    threaded.stop()
+
+
+def calls(server, uid, key, count, threads=8):
+    """`count` concurrent search_count calls; returns how many were accepted."""
+
+    def one(_):
+        try:
+            server.execute_kw(uid, key, "res.partner", "search_count", [[]])
+            return True
+        except xmlrpc.client.Fault:
+            return False
+
+    with ThreadPoolExecutor(threads) as pool:
+        return sum(pool.map(one, range(count)))
+
+
+def worker_pids_serving(server, path="/xmlrpc/2/object"):
+    return {int(pid) for pid in re.findall(r"^\S+ \S+ (\d+) INFO .*POST %s" % re.escape(path), server.log(), re.M)}
+
+
+def test_deleted_key_is_refused_by_every_worker_and_process(servers):
+    prefork, threaded = servers
+    password = "pw-%s" % uuid.uuid4().hex
+    login, uid = prefork.create_user(password)
+    web = WebClient(threaded)
+    web.authenticate(login, password)
+    key = web.new_api_key(uid, password, "worker test")
+
+    # Every worker and both processes have accepted (and cached) the key.
+    assert calls(prefork, uid, key, 40) == 40
+    assert calls(threaded, uid, key, 10) == 10
+    assert len(worker_pids_serving(prefork)) == 2, "both prefork workers must have served the key"
+
+    key_id = web.call_kw("res.users.apikeys", "search", [[]])[0]
+    web.delete_api_key(key_id, password)
+
+    assert calls(prefork, uid, key, 40) == 0
+    assert calls(threaded, uid, key, 10) == 0
+    # The password is unaffected.
+    assert calls(prefork, uid, password, 8) == 8
+
+
+def test_uninstall_drops_the_keys_and_reinstall_starts_clean(tmp_path):
+    db = copy_template("apikeys_e2e_uninstall")
+    odoo = OdooServer(db)
+    try:
+        password = "pw-%s" % uuid.uuid4().hex
+        login, uid = odoo.create_user(password)
+        web = WebClient(odoo)
+        web.authenticate(login, password)
+        web.new_api_key(uid, password, "before uninstall")
+        module = odoo.admin("ir.module.module", "search", [("name", "=", "auth_apikeys")])
+        odoo.admin("ir.module.module", "button_immediate_uninstall", module)
+    finally:
+        odoo.stop()
+    assert psql(db, "SELECT to_regclass('res_users_apikeys')") == ""
+    subprocess.run([OdooServer.odoo, "-d", db, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"], check=True)
+    assert psql(db, "SELECT count(*) FROM res_users_apikeys") == "0"
+
+
+def psql(db, query):
+    return subprocess.run(["psql", "-tAc", query, db], capture_output=True, text=True, check=True).stdout.strip()

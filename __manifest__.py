@@ -10,6 +10,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/res_users_apikeys_security.xml",
+        "data/ir_config_parameter_data.xml",
         "views/res_users_apikeys_views.xml",
         "views/res_users_views.xml",
         "wizards/res_users_identitycheck_views.xml",

@@ -12,7 +12,7 @@ from conftest import OdooServer, WebClient, copy_template
 
 @pytest.fixture(scope="module")
 def servers():
-    db = copy_template("apikeys_e2e_workers")
+    db = copy_template("workers")
     prefork = OdooServer(db, workers=2, name="prefork")
     threaded = OdooServer(db, workers=0, name="threaded")
     yield prefork, threaded
@@ -61,7 +61,7 @@ def test_deleted_key_is_refused_by_every_worker_and_process(servers):
 
 
 def test_uninstall_drops_the_keys_and_reinstall_starts_clean(tmp_path):
-    db = copy_template("apikeys_e2e_uninstall")
+    db = copy_template("uninstall")
     odoo = OdooServer(db)
     try:
         password = "pw-%s" % uuid.uuid4().hex

@@ -2,25 +2,33 @@ import logging
 import re
 
 from odoo import _, api, fields, models, SUPERUSER_ID
+from odoo.exceptions import AccessDenied
 from odoo.http import request
 
+from ..login_cooldown import LoginCooldown, read_settings
+from ..rpc_patches import remote_address
 from ..wizards.res_users_identitycheck import check_identity
-from .res_users_apikeys import remote_address
 
 _logger = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
 RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
 RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
+MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
 
 
-def is_api_key_allowed():
-    """Keys are for RPC only: refuse them to every web-client route (/web/login, sessions ...)."""
+def is_rpc_call():
+    """True for XML-RPC and /jsonrpc; False for every web-client route (/web/login, sessions ...)."""
     return not request or request.httprequest.path in RPC_HTTP_PATHS
 
 
 def looks_like_api_key(credential):
     return isinstance(credential, str) and KEY_PATTERN.match(credential) is not None
+
+
+def is_usable_credential(credential):
+    """Odoo 11 answers other types, a NUL byte or a huge string with a traceback: refuse them plainly."""
+    return isinstance(credential, str) and len(credential) <= MAX_CREDENTIAL_LENGTH and "\x00" not in credential
 
 
 class ResUsers(models.Model):
@@ -34,14 +42,22 @@ class ResUsers(models.Model):
         type(self).SELF_READABLE_FIELDS = type(self).SELF_READABLE_FIELDS + ["api_key_ids"]
         return init_res
 
+    # -- Authentication: common.authenticate / common.login, and web logins --
+
     @classmethod
     def _login(cls, db, login, password):
-        """`common.authenticate` and `common.login`: try a key first, it costs no password hash."""
-        if is_api_key_allowed() and looks_like_api_key(password):
-            uid = cls._login_with_api_key(db, login, password)
-            if uid:
-                return uid
-        return super(ResUsers, cls)._login(db, login, password)
+        """Try a key first (over RPC only): it costs no password hash."""
+        address = remote_address()
+        if cls._cooldown_seconds_left(address):
+            return cls._refuse_in_cooldown(address)
+        uid = False
+        if is_usable_credential(password):
+            if is_rpc_call() and looks_like_api_key(password):
+                uid = cls._login_with_api_key(db, login, password)
+            uid = uid or super(ResUsers, cls)._login(db, login, password)
+        if not uid:
+            cls._record_failure(address)
+        return uid
 
     @classmethod
     def _login_with_api_key(cls, db, login, key):
@@ -55,21 +71,68 @@ class ResUsers(models.Model):
             )
             return match[1]
 
+    # -- Every object.execute / execute_kw call, and every web session request --
+
     @classmethod
     def check(cls, db, uid, passwd):
-        """Every `object.execute(_kw)` call: accept the user's own valid key.
+        """Accept the user's own valid key over RPC.
 
         Keys never enter Odoo's per-process password cache, so a deleted key
-        is refused on the very next call in every worker."""
-        if is_api_key_allowed() and looks_like_api_key(passwd) and cls._check_api_key(uid, passwd):
+        is refused on the very next call in every worker. From an address in
+        cooldown, only keys this process verified before still pass."""
+        if not is_rpc_call():
+            return super(ResUsers, cls).check(db, uid, passwd)
+        if not is_usable_credential(passwd):
+            raise AccessDenied()
+        address = remote_address()
+        in_cooldown = bool(cls._cooldown_seconds_left(address))
+        if looks_like_api_key(passwd) and cls._check_api_key(uid, passwd, verified_before=in_cooldown):
             return
-        return super(ResUsers, cls).check(db, uid, passwd)
+        if in_cooldown:
+            return cls._refuse_in_cooldown(address)
+        try:
+            return super(ResUsers, cls).check(db, uid, passwd)
+        except AccessDenied:
+            cls._record_failure(address)
+            raise
 
     @classmethod
-    def _check_api_key(cls, uid, key):
+    def _check_api_key(cls, uid, key, verified_before=False):
         with cls.pool.cursor() as cr:
-            match = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]._match(RPC_SCOPE, key)
+            keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
+            match = keys._match(RPC_SCOPE, key, verified_before=verified_before)
             return bool(match) and match[1] == uid
+
+    # -- Login cooldown (login_cooldown.py) --
+
+    @classmethod
+    def _login_cooldown(cls):
+        if not hasattr(cls.pool, "_auth_apikeys_cooldown"):
+            cls.pool._auth_apikeys_cooldown = LoginCooldown()
+        return cls.pool._auth_apikeys_cooldown
+
+    @classmethod
+    def _cooldown_seconds_left(cls, address):
+        return cls._login_cooldown().blocked_for(address)
+
+    @classmethod
+    def _refuse_in_cooldown(cls, address):
+        """Over RPC, say why; a web login just fails (Odoo 11's login page shows no other error)."""
+        _logger.warning("Login cooldown: refused an attempt from %s", address)
+        if not is_rpc_call():
+            return False
+        raise AccessDenied(
+            _("Too many failed logins from your address: try again in %s seconds.")
+            % cls._cooldown_seconds_left(address)
+        )
+
+    @classmethod
+    def _record_failure(cls, address):
+        with cls.pool.cursor() as cr:
+            settings = read_settings(api.Environment(cr, SUPERUSER_ID, {}))
+        cls._login_cooldown().record_failure(address, settings)
+
+    # -- Preferences > Account Security --
 
     @api.multi
     @check_identity

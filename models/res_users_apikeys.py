@@ -7,9 +7,9 @@ from passlib.context import CryptContext
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
-from odoo.http import request
 from odoo.tools.lru import LRU
 
+from ..rpc_patches import remote_address
 from ..wizards.res_users_identitycheck import check_identity
 
 _logger = logging.getLogger(__name__)
@@ -24,10 +24,6 @@ KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 # Spares the slow hash on every RPC call; the row is still re-read each time,
 # so a deleted key is refused at once in every process.
 _verified_keys = LRU(8192)
-
-
-def remote_address():
-    return request.httprequest.environ.get("REMOTE_ADDR", "n/a") if request else "n/a"
 
 
 def _forget(cache_key):
@@ -95,8 +91,10 @@ class ResUsersApikeys(models.Model):
         return match and match[1]
 
     @api.model
-    def _match(self, scope, key):
-        """Return (key id, user id) of the valid key `key` for `scope`, or None."""
+    def _match(self, scope, key, verified_before=False):
+        """Return (key id, user id) of the valid key `key` for `scope`, or None.
+
+        With `verified_before`, only a key this process already verified can match."""
         cache_key = (self.env.cr.dbname, hashlib.sha256(key.encode()).digest())
         key_id = _verified_keys.get(cache_key)
         if key_id:
@@ -104,6 +102,8 @@ class ResUsersApikeys(models.Model):
             if rows:
                 return rows[0][:2]
             _forget(cache_key)
+            return None
+        if verified_before:
             return None
         for key_id, user_id, hashed in self._fetch_valid(scope, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):

@@ -10,9 +10,18 @@ import logging
 import threading
 import time
 
+from odoo.exceptions import AccessDenied
+
 _logger = logging.getLogger(__name__)
 
 DEFAULTS = {"after": 10, "window": 60, "duration": 60}
+
+
+class LoginCooldownError(AccessDenied):
+    """An AccessDenied that says why (Odoo 11's own takes no message)."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)
 
 
 class LoginCooldown(object):

@@ -5,7 +5,7 @@ from odoo import _, api, fields, models, SUPERUSER_ID
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
-from ..login_cooldown import LoginCooldown, read_settings
+from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
 from ..rpc_patches import remote_address
 from ..wizards.res_users_identitycheck import check_identity
 
@@ -121,7 +121,7 @@ class ResUsers(models.Model):
         _logger.warning("Login cooldown: refused an attempt from %s", address)
         if not is_rpc_call():
             return False
-        raise AccessDenied(
+        raise LoginCooldownError(
             _("Too many failed logins from your address: try again in %s seconds.")
             % cls._cooldown_seconds_left(address)
         )

@@ -120,3 +120,16 @@ def test_the_books_script_authenticates_with_a_generated_key(server, user, key):
     ).format(url=server.url, db=server.db, login=user.login, key=key)
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert run.stdout.strip() == "User is authenticated...."
+
+
+@pytest.mark.parametrize("protocol", ["xmlrpc", "jsonrpc"])
+def test_client_library_works_with_a_key(server, user, key, protocol):
+    import odoolib
+
+    connection = odoolib.get_connection(
+        hostname="127.0.0.1", port=server.port, protocol=protocol,
+        database=server.db, login=user.login, password=key,
+    )
+    connection.check_login()
+    assert connection.user_id == user.uid
+    assert connection.get_model("res.partner").search_count([]) == server.admin("res.partner", "search_count", [])

@@ -1,5 +1,5 @@
 # Development commands. Everything is set up from nothing by devenv/setup.sh.
-.PHONY: setup run test
+.PHONY: setup run test bench lint pot wheel
 
 setup:
 	bash devenv/setup.sh
@@ -9,3 +9,15 @@ run: setup
 
 test: setup
 	bash devenv/test.sh
+
+bench: setup
+	.venv/bin/python bench/bench_key_auth.py
+
+lint:
+	bash devenv/lint.sh
+
+pot: setup
+	bash devenv/export_pot.sh
+
+wheel:
+	bash devenv/build_wheel.sh

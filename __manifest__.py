@@ -6,6 +6,7 @@
     "license": "LGPL-3",
     "author": "auth_apikeys contributors",
     "website": "https://github.com/auth-apikeys/auth_apikeys",
+    "development_status": "Beta",
     "depends": ["base", "web"],
     "data": [
         "security/ir.model.access.csv",

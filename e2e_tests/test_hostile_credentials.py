@@ -1,11 +1,12 @@
 """Whatever a client sends as the password, it gets a plain refusal: no 500, no traceback."""
+import contextlib
 import json
 import urllib.request
 import xmlrpc.client
 
 import pytest
 
-from conftest import JsonRpcError
+from odoo_servers import JsonRpcError
 
 HOSTILE = {
     "empty": "",
@@ -67,10 +68,8 @@ def test_jsonrpc_refuses_cleanly(server, name):
 
 def test_server_still_answers_after_hostile_input(server):
     for secret in HOSTILE.values():
-        try:
+        with contextlib.suppress(xmlrpc.client.Fault):  # a refusal is what we expect
             server.xmlrpc("common").authenticate(server.db, "admin", secret, {})
-        except (xmlrpc.client.Fault, TypeError):
-            pass
     assert server.xmlrpc("common").authenticate(server.db, "admin", "admin", {}) == 1
     assert server.jsonrpc("common", "login", server.db, "admin", "admin") == 1
     with pytest.raises(JsonRpcError):

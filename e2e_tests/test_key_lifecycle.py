@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from conftest import JsonRpcError
+from odoo_servers import ADMIN_UID, JsonRpcError, WebClient
 
 
 def own_keys(user):
@@ -42,8 +42,6 @@ def test_password_is_asked_again_only_after_ten_minutes(server, user):
 def test_deleting_asks_for_the_password_in_a_new_session(server, user):
     user.web.new_api_key(user.uid, user.password, "to delete")
     key_id = own_keys(user)[0]["id"]
-    from conftest import WebClient
-
     fresh = WebClient(server)
     fresh.authenticate(user.login, user.password)
     action = fresh.call_button("res.users.apikeys", "remove", [key_id])
@@ -54,11 +52,10 @@ def test_deleting_asks_for_the_password_in_a_new_session(server, user):
 
 
 def test_user_cannot_delete_another_users_key(server, user):
-    server.admin("res.users.apikeys", "search", [])  # admin can list all
-    admin_web = __import__("conftest").WebClient(server)
+    admin_web = WebClient(server)
     admin_web.authenticate("admin", "admin")
-    admin_web.new_api_key(1, "admin", "admin's key")
-    admin_key_id = admin_web.call_kw("res.users.apikeys", "search", [[("user_id", "=", 1)]])[0]
+    admin_web.new_api_key(ADMIN_UID, "admin", "admin's key")
+    admin_key_id = admin_web.call_kw("res.users.apikeys", "search", [[("user_id", "=", ADMIN_UID)]])[0]
     user.web.new_api_key(user.uid, user.password, "warm up the identity check")
     with pytest.raises(JsonRpcError) as error:
         user.web.call_button("res.users.apikeys", "remove", [admin_key_id])
@@ -68,7 +65,7 @@ def test_user_cannot_delete_another_users_key(server, user):
 
 def test_admin_deletes_another_users_key(server, user):
     key = user.web.new_api_key(user.uid, user.password, "revoked by admin")
-    admin_web = __import__("conftest").WebClient(server)
+    admin_web = WebClient(server)
     admin_web.authenticate("admin", "admin")
     key_ids = admin_web.call_kw("res.users", "read", [[user.uid], ["api_key_ids"]])[0]["api_key_ids"]
     admin_web.delete_api_key(key_ids[0], "admin")
@@ -88,12 +85,15 @@ def test_creation_and_deletion_are_logged_with_id_and_address_never_the_key(serv
 
 def test_neither_key_nor_password_reaches_any_table(server, user):
     key = user.web.new_api_key(user.uid, user.password, "scanned")
-    # A failed confirmation too: its typed password must not linger anywhere either.
-    action = user.web.call_button("res.users", "api_key_wizard", [user.uid])
+    # A mistyped password, refused by the Security Control dialog, must not linger either.
+    fresh = WebClient(server)
+    fresh.authenticate(user.login, user.password)
+    mistyped = "mistyped-%s" % user.password
+    with pytest.raises(JsonRpcError):
+        fresh.confirm_password(fresh.call_button("res.users", "api_key_wizard", [user.uid]), mistyped)
     dump = subprocess.run(
         ["pg_dump", "--data-only", "--no-owner", server.db], capture_output=True, text=True, check=True
     ).stdout
     assert "scanned" in dump, "the dump must contain the key's row"
-    assert key not in dump
-    assert user.password not in dump
-    assert action  # the wizard call itself left nothing secret behind either
+    for secret in (key, user.password, mistyped):
+        assert secret not in dump

@@ -5,7 +5,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import JsonRpcError, OdooServer, WebClient, copy_template
+from odoo_servers import JsonRpcError, OdooServer, WebClient, copy_template
 
 AFTER, WINDOW, DURATION = 3, 60, 4
 

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import OdooServer, WebClient, copy_template
+from odoo_servers import ODOO, OdooServer, WebClient, copy_template
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_deleted_key_is_refused_by_every_worker_and_process(servers):
     assert calls(prefork, uid, password, 8) == 8
 
 
-def test_uninstall_drops_the_keys_and_reinstall_starts_clean(tmp_path):
+def test_uninstall_drops_the_keys_and_reinstall_starts_clean():
     db = copy_template("uninstall")
     odoo = OdooServer(db)
     try:
@@ -74,7 +74,7 @@ def test_uninstall_drops_the_keys_and_reinstall_starts_clean(tmp_path):
     finally:
         odoo.stop()
     assert psql(db, "SELECT to_regclass('res_users_apikeys')") == ""
-    subprocess.run([OdooServer.odoo, "-d", db, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"], check=True)
+    subprocess.run([ODOO, "-d", db, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"], check=True)
     assert psql(db, "SELECT count(*) FROM res_users_apikeys") == "0"
 
 

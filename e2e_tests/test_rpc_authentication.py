@@ -6,7 +6,7 @@ import xmlrpc.client
 
 import pytest
 
-from conftest import JsonRpcError, WebClient
+from odoo_servers import JsonRpcError, WebClient
 
 ENTRY_POINTS = ["xmlrpc/2", "xmlrpc", "jsonrpc"]
 

@@ -38,9 +38,8 @@ class ResUsers(models.Model):
 
     def __init__(self, pool, cr):
         """Let users read their own key list from the Preferences dialog."""
-        init_res = super(ResUsers, self).__init__(pool, cr)
+        super(ResUsers, self).__init__(pool, cr)
         type(self).SELF_READABLE_FIELDS = type(self).SELF_READABLE_FIELDS + ["api_key_ids"]
-        return init_res
 
     # -- Authentication: common.authenticate / common.login, and web logins --
 

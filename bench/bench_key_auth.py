@@ -1,0 +1,276 @@
+"""How much API keys cost on the hot path, measured side by side in one run.
+
+`make bench` runs this against real Odoo servers (threaded and --workers=2) on
+a fresh database and prints a table with the targets it meets or misses. The
+figures also go to bench/results.json and a plot to docs/bench.png.
+Password and key runs alternate in short rounds, so machine noise hits both.
+"""
+# The report on stdout is what this tool is for.
+# pylint: disable=print-used
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "e2e_tests"))
+
+from odoo_servers import ADMIN_UID, ODOO, OdooServer, WebClient  # noqa: E402
+
+DB = "apikeys_bench"
+ROUNDS, ROUND_SECONDS = 4, 1.5
+LATENCY_SAMPLES = 150
+
+
+def create_database():
+    subprocess.run(["dropdb", "--if-exists", DB], check=True)
+    subprocess.run([ODOO, "-d", DB, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"], check=True)
+    # The benchmark fails no login on purpose, but keep the cooldown out of the way.
+    psql("UPDATE ir_config_parameter SET value = '1000000' WHERE key = 'auth_apikeys.login_cooldown_after'")
+
+
+def psql(query):
+    return subprocess.run(["psql", "-qtAc", query, DB], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def search_count(server, uid, secret):
+    proxy = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
+    return lambda: proxy.execute_kw(DB, uid, secret, "res.partner", "search_count", [[]])
+
+
+def calls_per_second(server, uid, secrets, clients):
+    """Alternate short rounds per secret; return {secret name: calls per second}."""
+    done = {name: 0 for name in secrets}
+    spent = {name: 0.0 for name in secrets}
+    for _ in range(ROUNDS):
+        for name, secret in secrets.items():
+            stop = time.perf_counter() + ROUND_SECONDS
+            counts = [0] * clients
+
+            def loop(slot):
+                call = search_count(server, uid, secret)
+                while time.perf_counter() < stop:
+                    call()
+                    counts[slot] += 1
+
+            start = time.perf_counter()
+            threads = [threading.Thread(target=loop, args=(slot,)) for slot in range(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            spent[name] += time.perf_counter() - start
+            done[name] += sum(counts)
+    return {name: done[name] / spent[name] for name in secrets}
+
+
+def authenticate_latencies(server, login, secrets, samples=LATENCY_SAMPLES):
+    """Alternate single authenticate calls; return {secret name: [seconds]}."""
+    common = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/common")
+    timings = {name: [] for name in secrets}
+    for _ in range(samples):
+        for name, secret in secrets.items():
+            start = time.perf_counter()
+            assert common.authenticate(DB, login, secret, {})
+            timings[name].append(time.perf_counter() - start)
+    return timings
+
+
+def summary(seconds):
+    ordered = sorted(seconds)
+    return {"median_ms": 1000 * statistics.median(ordered), "p95_ms": 1000 * ordered[int(0.95 * (len(ordered) - 1))]}
+
+
+def first_use_latencies(server, login, keys):
+    """authenticate with keys this server never saw: index lookup plus one hash each."""
+    common = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/common")
+    timings = []
+    for key in keys:
+        start = time.perf_counter()
+        assert common.authenticate(DB, login, key, {})
+        timings.append(time.perf_counter() - start)
+    return timings
+
+
+def make_keys(web, uid, password, count):
+    return [web.new_api_key(uid, password, "bench %s" % n) for n in range(count)]
+
+
+def add_bulk_keys(users=1000, keys=100000):
+    """1,000 users owning 100,000 keys. They share one hash (hashing 100,000 keys
+    would take minutes) but each has its own random index, as real keys do."""
+    psql(
+        "INSERT INTO res_users (login, partner_id, company_id, active, share) "
+        "SELECT 'bench-' || n, (SELECT partner_id FROM res_users WHERE id = %d), 1, true, false "
+        "FROM generate_series(1, %d) n" % (ADMIN_UID, users)
+    )
+    psql(
+        "INSERT INTO res_users_apikeys (name, user_id, scope, index, key) "
+        "SELECT 'bulk ' || n, u.id, NULL, substr(md5(random()::text), 1, 8), "
+        "(SELECT key FROM res_users_apikeys LIMIT 1) "
+        "FROM generate_series(1, %d) n JOIN res_users u ON u.login = 'bench-' || (1 + n %% %d)" % (keys, users)
+    )
+    psql("ANALYZE res_users_apikeys")
+    return int(psql("SELECT count(*) FROM res_users_apikeys"))
+
+
+def revocation(server, web, uid, password, clients=4):
+    """Delete a key while clients loop on it; count calls accepted after the delete committed."""
+    key = web.new_api_key(uid, password, "revoked under load")
+    key_id = web.call_kw("res.users.apikeys", "search", [[("name", "=", "revoked under load")]])[0]
+    deleted_at = [None]
+    accepted_after, first_refusal = [], []
+    stop = threading.Event()
+
+    def loop():
+        call = search_count(server, uid, key)
+        while not stop.is_set():
+            sent = time.perf_counter()
+            try:
+                call()
+                if deleted_at[0] is not None and sent > deleted_at[0]:
+                    accepted_after.append(sent)
+            except xmlrpc.client.Fault:
+                first_refusal.append(time.perf_counter())
+                return
+
+    with ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(loop) for _ in range(clients)]
+        time.sleep(1.0)
+        web.delete_api_key(key_id, password)
+        deleted_at[0] = time.perf_counter()
+        time.sleep(1.0)
+        stop.set()
+        for future in futures:
+            future.result()
+    return {
+        "calls_sent_after_delete_and_accepted": len(accepted_after),
+        "clients_refused": len(first_refusal),
+        "clients": clients,
+        "ms_to_first_refusal": 1000 * (min(first_refusal) - deleted_at[0]) if first_refusal else None,
+    }
+
+
+def main():
+    create_database()
+    results = {"throughput": {}, "authenticate": {}, "table_size": {}, "revocation": {}}
+    threaded = OdooServer(DB, workers=0, name="bench-threaded")
+    prefork = OdooServer(DB, workers=2, name="bench-prefork")
+    try:
+        password = "bench-%s" % uuid.uuid4().hex
+        login, uid = threaded.create_user(password)
+        web = WebClient(threaded)
+        web.authenticate(login, password)
+        key = web.new_api_key(uid, password, "bench")
+        secrets = {"password": password, "key": key}
+
+        for label, server in (("workers=0", threaded), ("workers=2", prefork)):
+            for clients in (1, 8):
+                rates = calls_per_second(server, uid, secrets, clients)
+                rates["ratio"] = rates["key"] / rates["password"]
+                results["throughput"]["%s, %d client%s" % (label, clients, "s" if clients > 1 else "")] = rates
+
+        timings = authenticate_latencies(threaded, login, secrets)
+        results["authenticate"] = {name: summary(values) for name, values in timings.items()}
+        results["authenticate"]["ratio_median"] = (
+            results["authenticate"]["key"]["median_ms"] / results["authenticate"]["password"]["median_ms"]
+        )
+
+        fresh_keys = make_keys(web, uid, password, 40)
+        few = int(psql("SELECT count(*) FROM res_users_apikeys"))
+        small = {"repeat": summary(authenticate_latencies(threaded, login, {"key": key}, 100)["key"]),
+                 "first_use": summary(first_use_latencies(threaded, login, fresh_keys[:20]))}
+        many = add_bulk_keys()
+        large = {"repeat": summary(authenticate_latencies(threaded, login, {"key": key}, 100)["key"]),
+                 "first_use": summary(first_use_latencies(threaded, login, fresh_keys[20:]))}
+        results["table_size"] = {
+            "keys_small": few, "keys_large": many, "small": small, "large": large,
+            "ratio_repeat": large["repeat"]["median_ms"] / small["repeat"]["median_ms"],
+            "ratio_first_use": large["first_use"]["median_ms"] / small["first_use"]["median_ms"],
+        }
+
+        results["revocation"] = {
+            "workers=2": revocation(prefork, web, uid, password),
+            "workers=0": revocation(threaded, web, uid, password),
+        }
+    finally:
+        threaded.stop()
+        prefork.stop()
+
+    report(results)
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results, ROOT / "docs" / "bench.png")
+
+
+def verdict(ok):
+    return "meets" if ok else "MISSES"
+
+
+def report(results):
+    print("\nRPC calls per second, object.execute_kw(res.partner, search_count)")
+    print("%-24s %10s %10s %8s   target key/password >= 0.95" % ("", "password", "key", "ratio"))
+    for label, rates in results["throughput"].items():
+        print("%-24s %10.0f %10.0f %8.2f   %s" % (
+            label, rates["password"], rates["key"], rates["ratio"], verdict(rates["ratio"] >= 0.95)))
+
+    auth = results["authenticate"]
+    print("\ncommon.authenticate latency (ms)      median      p95")
+    for name in ("password", "key"):
+        print("  %-34s %8.2f %8.2f" % (name, auth[name]["median_ms"], auth[name]["p95_ms"]))
+    print("  key / password (median): %.2f   target <= 0.25: %s" % (
+        auth["ratio_median"], verdict(auth["ratio_median"] <= 0.25)))
+
+    size = results["table_size"]
+    print("\nKey authenticate latency by table size (median ms)   %d keys   %d keys   ratio" % (
+        size["keys_small"], size["keys_large"]))
+    for kind in ("repeat", "first_use"):
+        ratio = size["ratio_" + kind]
+        print("  %-48s %8.2f %10.2f %7.2f   target <= 1.1: %s" % (
+            "repeated use" if kind == "repeat" else "first use (index lookup + hash)",
+            size["small"][kind]["median_ms"], size["large"][kind]["median_ms"], ratio, verdict(ratio <= 1.1)))
+
+    print("\nRevocation under load (clients looping on the key while it is deleted)")
+    for label, rev in results["revocation"].items():
+        accepted, refused = rev["calls_sent_after_delete_and_accepted"], rev["clients_refused"]
+        delay = rev["ms_to_first_refusal"]
+        print("  %-10s calls accepted after the delete: %d; clients refused: %d of %d; first refusal %s ms after"
+              "   target: next call: %s" % (
+                  label, accepted, refused, rev["clients"], "-" if delay is None else "%.1f" % delay,
+                  verdict(accepted == 0 and refused == rev["clients"])))
+
+
+def plot(results, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    labels = list(results["throughput"])
+    positions = range(len(labels))
+    left.bar([p - 0.2 for p in positions], [results["throughput"][x]["password"] for x in labels], 0.4,
+             label="password")
+    left.bar([p + 0.2 for p in positions], [results["throughput"][x]["key"] for x in labels], 0.4, label="API key")
+    left.set_xticks(list(positions))
+    left.set_xticklabels(labels, rotation=15, fontsize=8)
+    left.set_ylabel("execute_kw calls / s")
+    left.set_title("Throughput")
+    left.legend()
+    auth = results["authenticate"]
+    right.bar(["password", "API key"], [auth["password"]["median_ms"], auth["key"]["median_ms"]],
+              color=["tab:blue", "tab:orange"])
+    right.set_ylabel("ms (median)")
+    right.set_title("common.authenticate latency")
+    figure.tight_layout()
+    path.parent.mkdir(exist_ok=True)
+    figure.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Real Odoo servers, started as separate processes, and clients that talk to
+them the way scripts and the web client do: XML-RPC, JSON-RPC, web sessions.
+
+Used by the end-to-end tests (through conftest.py) and by the benchmarks."""
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+import xmlrpc.client
+from pathlib import Path
+
+ODOO = str(Path(sys.executable).with_name("odoo"))
+TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_TEMPLATE_DB", "apikeys_template")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+ADMIN_UID = 1  # admin in Odoo 11 demo data
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def copy_template(name):
+    """A fresh database with the addon and demo data, copied from the one `make test` built.
+
+    Tests fail logins on purpose, all from 127.0.0.1: the login cooldown is
+    pushed out of their way (the cooldown tests set their own thresholds).
+    Named after the template, so that two checkouts can run their suites at once."""
+    name = "%s_%s" % (TEMPLATE_DB, name)
+    subprocess.run(["dropdb", "--if-exists", name], check=True)
+    subprocess.run(["createdb", "-T", TEMPLATE_DB, name], check=True)
+    subprocess.run(
+        ["psql", "-qc", "UPDATE ir_config_parameter SET value = '100000' "
+         "WHERE key = 'auth_apikeys.login_cooldown_after'", name],
+        check=True,
+    )
+    return name
+
+
+class OdooServer:
+    """An Odoo server process on its own port, logging to a file we can read."""
+
+    def __init__(self, db, workers=0, name=None):
+        self.db = db
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%s" % self.port
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.log_path = ARTIFACTS / ("server-%s.log" % (name or "%s-%s" % (db, self.port)))
+        self.log_file = open(self.log_path, "w")
+        args = [
+            ODOO, "-d", db, "--db-filter", "^%s$" % db, "--http-port", str(self.port),
+            "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
+        ]
+        if workers:
+            args += ["--longpolling-port", str(free_port())]
+        self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.wait_until_serving()
+
+    def wait_until_serving(self, timeout=90):
+        """Poll a JSON route that renders nothing: a page would compile the
+        web assets, slow on a busy machine, and a poll that gives up leaves that
+        request running (Odoo 11 then deadlocks with a module uninstall)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            assert self.process.poll() is None, "Odoo exited, see %s" % self.log_path
+            try:
+                post_json(self.url + "/web/webclient/version_info", {"jsonrpc": "2.0", "method": "call", "params": {}})
+                return
+            except (urllib.error.URLError, ConnectionError, socket.timeout):
+                time.sleep(0.3)
+        raise AssertionError("Odoo did not serve within %ss, see %s" % (timeout, self.log_path))
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log_file.close()
+
+    def log(self):
+        self.log_file.flush()
+        return self.log_path.read_text()
+
+    def xmlrpc(self, service, versioned=True):
+        return xmlrpc.client.ServerProxy("%s/xmlrpc/%s%s" % (self.url, "2/" if versioned else "", service))
+
+    def jsonrpc(self, service, method, *args):
+        """POST /jsonrpc; returns the result or raises JsonRpcError."""
+        body = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
+        return post_json(self.url + "/jsonrpc", body)
+
+    def execute_kw(self, uid, secret, model, method, args, kwargs=None):
+        return self.xmlrpc("object").execute_kw(self.db, uid, secret, model, method, args, kwargs or {})
+
+    def admin(self, model, method, *args, **kwargs):
+        return self.execute_kw(ADMIN_UID, "admin", model, method, list(args), kwargs)
+
+    def set_param(self, key, value):
+        self.admin("ir.config_parameter", "set_param", key, str(value))
+
+    def create_user(self, password):
+        """A new internal user with its own password: returns (login, uid)."""
+        login = "user-%s" % uuid.uuid4().hex[:10]
+        uid = self.admin("res.users", "create", {"name": login, "login": login, "password": password})
+        return login, uid
+
+
+class JsonRpcError(Exception):
+    def __init__(self, error):
+        super().__init__(error.get("data", {}).get("message") or error.get("message"))
+        self.error = error
+
+
+def post_json(url, body, opener=None):
+    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json"})
+    with (opener or urllib.request.build_opener()).open(request, timeout=60) as response:
+        reply = json.load(response)
+    if "error" in reply:
+        raise JsonRpcError(reply["error"])
+    return reply["result"]
+
+
+class WebClient:
+    """What the web client does over HTTP, with a session cookie."""
+
+    def __init__(self, server):
+        self.server = server
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def json(self, path, params):
+        body = {"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}
+        return post_json(self.server.url + path, body, self.opener)
+
+    def authenticate(self, login, password):
+        return self.json("/web/session/authenticate", {"db": self.server.db, "login": login, "password": password})
+
+    def session_uid(self):
+        """The user id of this web session, or None when it is not logged in."""
+        try:
+            return self.json("/web/session/get_session_info", {}).get("uid")
+        except JsonRpcError as error:
+            if error.error["data"]["name"] == "odoo.http.SessionExpiredException":
+                return None
+            raise
+
+    def form_login(self, login, password):
+        """Log in through the /web/login page; returns the page's HTML."""
+        page = self.opener.open(self.server.url + "/web/login?db=%s" % self.server.db).read().decode()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        data = urllib.parse.urlencode({"login": login, "password": password, "csrf_token": token, "db": self.server.db})
+        return self.opener.open(self.server.url + "/web/login", data.encode()).read().decode()
+
+    def call_kw(self, model, method, args, kwargs=None):
+        params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        return self.json("/web/dataset/call_kw/%s/%s" % (model, method), params)
+
+    def call_button(self, model, method, ids):
+        params = {"model": model, "method": method, "args": [ids]}
+        return self.json("/web/dataset/call_button", params)
+
+    def confirm_password(self, action, password):
+        """Type the password in the Security Control dialog and confirm it."""
+        assert action["res_model"] == "res.users.identitycheck", action
+        self.call_kw("res.users.identitycheck", "write", [[action["res_id"]], {"password": password}])
+        return self.call_button("res.users.identitycheck", "run_check", [action["res_id"]])
+
+    def new_api_key(self, uid, password, description):
+        """Preferences > Account Security > New API Key > password > description > Generate Key."""
+        action = self.call_button("res.users", "api_key_wizard", [uid])
+        if action["res_model"] == "res.users.identitycheck":
+            action = self.confirm_password(action, password)
+        assert action["res_model"] == "res.users.apikeys.description", action
+        wizard_id = self.call_kw("res.users.apikeys.description", "create", [{"name": description}])
+        shown = self.call_button("res.users.apikeys.description", "make_key", [wizard_id])
+        assert shown["res_model"] == "res.users.apikeys.show", shown
+        return shown["context"]["default_key"]
+
+    def delete_api_key(self, key_id, password):
+        """The trash button on a key in the list, confirming the password if asked."""
+        action = self.call_button("res.users.apikeys", "remove", [key_id])
+        if action.get("res_model") == "res.users.identitycheck":
+            action = self.confirm_password(action, password)
+        return action

@@ -1,5 +1,5 @@
 # Development commands. Everything is set up from nothing by devenv/setup.sh.
-.PHONY: setup run test bench lint pot wheel
+.PHONY: setup run test bench screenshots lint pot wheel
 
 setup:
 	bash devenv/setup.sh
@@ -9,6 +9,9 @@ run: setup
 
 test: setup
 	bash devenv/test.sh
+
+screenshots: setup
+	bash devenv/screenshots.sh
 
 bench: setup
 	.venv/bin/python bench/bench_key_auth.py

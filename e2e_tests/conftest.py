@@ -3,9 +3,7 @@ import uuid
 
 import pytest
 
-from odoo_servers import (  # noqa: F401  (tests import these names from here)
-    ADMIN_UID, ARTIFACTS, JsonRpcError, OdooServer, WebClient, copy_template,
-)
+from odoo_servers import OdooServer, WebClient, copy_template
 
 
 @pytest.fixture(scope="session")

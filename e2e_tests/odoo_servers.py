@@ -53,7 +53,7 @@ class OdooServer:
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
         ARTIFACTS.mkdir(exist_ok=True)
-        self.log_path = ARTIFACTS / ("server-%s.log" % (name or "%s-%s" % (db, self.port)))
+        self.log_path = ARTIFACTS / ("server-%s-%s.log" % (db, name or self.port))
         self.log_file = open(self.log_path, "w")
         args = [
             ODOO, "-d", db, "--db-filter", "^%s$" % db, "--http-port", str(self.port),

@@ -1,0 +1,171 @@
+"""The key lifecycle in a real browser: headless Chromium clicks through the
+Odoo 11 web client the way the Odoo 15 book describes native API keys.
+
+With AUTH_APIKEYS_SCREENSHOTS set to a folder (devenv/screenshots.sh), the
+same steps save the documentation's screenshots there, 01- to 06-."""
+import uuid
+import xmlrpc.client
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from browser import KEY_RE, FailureRecorder, WebPage, launch, warm_up
+from odoo_servers import ARTIFACTS, OdooServer, WebClient, copy_template
+
+
+@pytest.fixture(scope="module")
+def server(request):
+    """Its own server and database: what the browser does stays out of the other tests' way."""
+    FailureRecorder.register(request.config)
+    odoo = OdooServer(copy_template("e2e_browser"))  # its log: artifacts/server-<db>-<port>.log
+    yield odoo
+    odoo.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        warm_up(chromium, server)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def web(request, browser, server):
+    """A fresh browser session. On failure: screenshot, console and server log in artifacts/.
+    Any console error or uncaught exception the test did not provoke on purpose fails it."""
+    page = WebPage(browser, server)
+    yield page
+    try:
+        if FailureRecorder.failed(request.node):
+            page.save_failure_artifacts(request.node.name, ARTIFACTS)
+        else:
+            unexpected = page.unexpected_errors()
+            if unexpected:
+                page.save_failure_artifacts(request.node.name, ARTIFACTS)
+            assert not unexpected, "errors in the browser console:\n%s" % "\n".join(unexpected)
+    finally:
+        page.close()
+
+
+@pytest.fixture
+def owner(server):
+    """A fresh internal user with a known password and a readable name for the screenshots."""
+    password = "pw-%s" % uuid.uuid4().hex
+    login, uid = server.create_user(password)
+    server.admin("res.users", "write", [uid], {"name": "Alex Integrator"})
+    return type("Owner", (), {"login": login, "uid": uid, "password": password})
+
+
+def authenticate(server, login, secret):
+    """What a script does: XML-RPC common.authenticate; the uid, or False."""
+    common = xmlrpc.client.ServerProxy("%s/xmlrpc/2/common" % server.url)
+    return common.authenticate(server.db, login, secret, {})
+
+
+def key_count(server, uid):
+    return server.admin("res.users.apikeys", "search_count", [("user_id", "=", uid)])
+
+
+def make_key(server, owner, description):
+    """A key made as the web client does, without the browser (odoo_servers.WebClient)."""
+    client = WebClient(server)
+    client.authenticate(owner.login, owner.password)
+    return client.new_api_key(owner.uid, owner.password, description)
+
+
+def test_browser_key_lifecycle_from_preferences(server, web, owner):
+    description = "Invoice sync script"
+    web.login(owner.login, owner.password)
+
+    # User menu > Preferences > Account Security.
+    preferences = web.open_account_security()
+    expect(web.key_rows(preferences)).to_have_count(0)
+    new_key = preferences.locator("button[name=api_key_wizard]")
+    expect(new_key).to_have_text("New API Key")
+    web.shot("01-preferences")
+
+    # New API Key asks for the password: a wrong one is refused and makes no key.
+    new_key.click()
+    security = web.dialog("Security Control")
+    expect(security.locator("input[name=password]")).to_be_visible()
+    web.allow_console_error("Incorrect password, try again.")  # Odoo logs the UserError it shows
+    web.confirm_password("not-" + owner.password)
+    expect(web.error_dialog()).to_contain_text("Incorrect password")
+    web.dismiss_error()
+    expect(security).to_be_visible()  # still asking, nothing else happened
+    assert key_count(server, owner.uid) == 0
+
+    # The right password leads on to the description.
+    security.locator("input[name=password]").fill(owner.password)
+    web.shot("02-password")
+    web.confirm_password(owner.password)
+    describe = web.dialog("New API Key")
+    describe.locator("input[name=name]").fill(description)
+    web.shot("03-description")
+    describe.locator("button[name=make_key]").click()
+
+    # The key is shown once: select and copy it, then use it as a script would.
+    ready = web.dialog("API Key Ready")
+    key = web.read_key(ready)
+    assert KEY_RE.fullmatch(key)
+    web.shot("04-key")
+    assert key_count(server, owner.uid) == 1
+    assert authenticate(server, owner.login, key) == owner.uid
+    ready.locator("button", has_text="Done").click()
+    web.expect_no_dialog()
+
+    # Preferences lists the key by its description, never the key itself.
+    preferences = web.open_account_security()
+    expect(web.key_rows(preferences)).to_have_count(1)
+    expect(web.key_rows(preferences, description)).to_have_count(1)
+    expect(preferences).not_to_contain_text(key)
+    web.shot("05-key-listed")
+
+    # The trash button deletes it (the password was confirmed moments ago in
+    # this session, so it is not asked again); the dialog closes.
+    asked = web.delete_key(preferences, description, owner.password)
+    assert not asked
+    web.expect_no_dialog()
+    preferences = web.open_account_security()
+    expect(preferences.locator("button[name=api_key_wizard]")).to_be_visible()
+    expect(web.key_rows(preferences)).to_have_count(0)
+    assert key_count(server, owner.uid) == 0
+    assert authenticate(server, owner.login, key) is False
+
+
+def test_browser_key_does_not_log_in_to_the_web_client(server, web, owner):
+    key = make_key(server, owner, "not for the web client")
+    web.submit_login(owner.login, key)
+    expect(web.page.locator(".alert-danger")).to_contain_text("Wrong login/password")
+    assert web.page.url.split("?")[0].endswith("/web/login")
+    expect(web.page.locator("input[name=password]")).to_be_visible()
+    expect(web.page.locator(".o_user_menu")).to_have_count(0)
+    assert authenticate(server, owner.login, key) == owner.uid  # the key itself is valid
+    web.login(owner.login, owner.password)  # and so is the password, in the same browser
+
+
+def test_browser_admin_deletes_a_users_key_from_the_user_form(server, web, owner):
+    description = "Nightly export"
+    key = make_key(server, owner, description)
+    assert authenticate(server, owner.login, key) == owner.uid
+
+    # Settings > Users > the user > Account Security.
+    web.login("admin", "admin")
+    web.page.click("a[data-menu-xmlid='base.menu_administration']")
+    web.page.click("a[data-menu-xmlid='base.menu_action_res_users']")
+    web.page.locator(".o_list_view .o_data_row", has_text=owner.login).click()
+    form = web.page.locator(".o_form_view")
+    expect(form.locator(".oe_title")).to_contain_text("Alex Integrator")
+    security = web.open_tab(form, "Account Security")
+    expect(web.key_rows(security)).to_have_count(1)
+    expect(web.key_rows(security, description)).to_have_count(1)
+    web.shot("06-admin-user-keys")
+
+    # The admin's own password is asked (a fresh session), then the form reloads without the key.
+    asked = web.delete_key(security, description, "admin")
+    assert asked
+    expect(form.locator(".oe_title")).to_contain_text("Alex Integrator")
+    assert key_count(server, owner.uid) == 0
+    assert authenticate(server, owner.login, key) is False

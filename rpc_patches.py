@@ -1,9 +1,12 @@
-"""Two small changes to Odoo 11's RPC layer that key authentication relies on.
+"""Small changes to Odoo 11's RPC layer that API keys rely on.
 
-Applied once, when Odoo imports the addon; both wrap Odoo's own functions.
+Applied once, when Odoo imports the addon; each wraps one of Odoo's functions.
 - XML-RPC runs outside ``odoo.http``, so Odoo 11 cannot tell where a call
-  comes from: remember the caller's address for the duration of the call
-  (logs, login cooldown).
+  comes from: remember the caller's address during the call (logs, login
+  cooldown, a key's last use).
+- Remember which API key authenticated the current call (key rotation), and
+  let a read-only key call read methods only, at the one place every
+  ``object.execute(_kw)`` call passes, whatever the client sends.
 - A request that is not well-formed XML-RPC (a NUL byte, say) gets a fault
   instead of a 500 error page.
 - JSON-RPC errors carry the server's traceback; an AccessDenied (wrong
@@ -18,10 +21,18 @@ import xmlrpc.client
 import werkzeug.wrappers
 
 import odoo.http
+import odoo.service.model
 import odoo.service.wsgi_server
+from odoo import _
+from odoo.exceptions import AccessDenied, AccessError
 
 _logger = logging.getLogger(__name__)
 _call = threading.local()
+
+READ_METHODS = frozenset([
+    "search", "search_read", "read", "search_count", "name_get", "name_search",
+    "fields_get", "default_get", "read_group",
+])
 
 
 def remote_address():
@@ -31,8 +42,25 @@ def remote_address():
     return getattr(_call, "remote_address", "n/a")
 
 
+def set_current_api_key(key_id, read_only):
+    """Called by res.users.check once a key authenticated this call (None: no key)."""
+    _call.api_key = (key_id, read_only) if key_id else None
+
+
+def current_api_key_id():
+    """Id of the API key that authenticated the current RPC call, or None."""
+    return (getattr(_call, "api_key", None) or (None,))[0]
+
+
+def _patch(module, name, wrap):
+    original = getattr(module, name)
+    if not getattr(original, "auth_apikeys_patch", False):
+        wrapper = functools.wraps(original)(wrap(original))
+        wrapper.auth_apikeys_patch = True
+        setattr(module, name, wrapper)
+
+
 def _remember_remote_address(wsgi_xmlrpc):
-    @functools.wraps(wsgi_xmlrpc)
     def wrapper(environ, start_response):
         _call.remote_address = environ.get("REMOTE_ADDR", "n/a")
         try:
@@ -44,24 +72,43 @@ def _remember_remote_address(wsgi_xmlrpc):
         finally:
             del _call.remote_address
 
-    wrapper.auth_apikeys_patch = True
+    return wrapper
+
+
+def _forget_api_key_after_each_call(dispatch_rpc):
+    def wrapper(service_name, method, params):
+        _call.api_key = None
+        try:
+            return dispatch_rpc(service_name, method, params)
+        finally:
+            _call.api_key = None
+
+    return wrapper
+
+
+def _refuse_writes_to_read_only_keys(execute_cr):
+    def wrapper(cr, uid, obj, method, *args, **kw):
+        api_key = getattr(_call, "api_key", None)
+        if api_key and api_key[1] and method not in READ_METHODS:
+            _logger.warning("Read-only API key #%s refused %s.%s for uid %s", api_key[0], obj, method, uid)
+            raise AccessError(_("This API key is read-only: it cannot call %s on %s.") % (method, obj))
+        return execute_cr(cr, uid, obj, method, *args, **kw)
+
     return wrapper
 
 
 def _without_traceback_on_access_denied(serialize_exception):
-    @functools.wraps(serialize_exception)
     def wrapper(exception):
         serialized = serialize_exception(exception)
-        if isinstance(exception, odoo.exceptions.AccessDenied):
+        if isinstance(exception, AccessDenied):
             serialized["debug"] = ""
         return serialized
 
-    wrapper.auth_apikeys_patch = True
     return wrapper
 
 
 def apply():
-    if not getattr(odoo.service.wsgi_server.wsgi_xmlrpc, "auth_apikeys_patch", False):
-        odoo.service.wsgi_server.wsgi_xmlrpc = _remember_remote_address(odoo.service.wsgi_server.wsgi_xmlrpc)
-    if not getattr(odoo.http.serialize_exception, "auth_apikeys_patch", False):
-        odoo.http.serialize_exception = _without_traceback_on_access_denied(odoo.http.serialize_exception)
+    _patch(odoo.service.wsgi_server, "wsgi_xmlrpc", _remember_remote_address)
+    _patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
+    _patch(odoo.service.model, "execute_cr", _refuse_writes_to_read_only_keys)
+    _patch(odoo.http, "serialize_exception", _without_traceback_on_access_denied)

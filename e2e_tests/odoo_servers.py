@@ -175,13 +175,17 @@ class WebClient:
         self.call_kw("res.users.identitycheck", "write", [[action["res_id"]], {"password": password}])
         return self.call_button("res.users.identitycheck", "run_check", [action["res_id"]])
 
-    def new_api_key(self, uid, password, description):
-        """Preferences > Account Security > New API Key > password > description > Generate Key."""
+    def new_api_key(self, uid, password, description, **choices):
+        """Preferences > Account Security > New API Key > password > description > Generate Key.
+
+        `choices` are the dialog's other fields: access, duration, expiration_date."""
         action = self.call_button("res.users", "api_key_wizard", [uid])
         if action["res_model"] == "res.users.identitycheck":
             action = self.confirm_password(action, password)
         assert action["res_model"] == "res.users.apikeys.description", action
-        wizard_id = self.call_kw("res.users.apikeys.description", "create", [{"name": description}])
+        values = dict({"name": description}, **choices)
+        wizard_id = self.call_kw("res.users.apikeys.description", "create", [values],
+                                 {"context": action.get("context", {})})
         shown = self.call_button("res.users.apikeys.description", "make_key", [wizard_id])
         assert shown["res_model"] == "res.users.apikeys.show", shown
         return shown["context"]["default_key"]

@@ -77,7 +77,8 @@ def test_creation_and_deletion_are_logged_with_id_and_address_never_the_key(serv
     key_id = own_keys(user)[0]["id"]
     user.web.delete_api_key(key_id, user.password)
     log = server.log()
-    assert "API key #%s created for %s (#%s) from 127.0.0.1" % (key_id, user.login, user.uid) in log
+    assert "API key #%s created for %s (#%s) by %s (#%s) from 127.0.0.1" % (
+        key_id, user.login, user.uid, user.login, user.uid) in log
     assert "API key #%s of %s (#%s) deleted by %s (#%s) from 127.0.0.1" % (
         key_id, user.login, user.uid, user.login, user.uid) in log
     assert key not in log and user.password not in log

@@ -1,2 +1,3 @@
 from . import res_users_apikeys
 from . import res_users
+from . import res_groups

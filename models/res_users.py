@@ -6,13 +6,14 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
-from ..rpc_patches import remote_address
-from ..wizards.res_users_identitycheck import check_identity
+from ..rpc_patches import remote_address, set_current_api_key
+from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPE
+from ..identity_check import check_identity
 
 _logger = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
-RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
+RPC_SCOPES = (RPC_SCOPE, READ_ONLY_SCOPE)
 RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
 MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
 
@@ -62,9 +63,10 @@ class ResUsers(models.Model):
     def _login_with_api_key(cls, db, login, key):
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            match = env["res.users.apikeys"]._match(RPC_SCOPE, key)
+            match = env["res.users.apikeys"]._match(key, RPC_SCOPES)
             if not match or env["res.users"].browse(match[1]).login != login:
                 return False
+            env["res.users.apikeys"]._record_use(match[0])
             _logger.info(
                 "Login successful with API key #%s for db:%s login:%s from %s", match[0], db, login, remote_address()
             )
@@ -85,6 +87,7 @@ class ResUsers(models.Model):
             raise AccessDenied()
         address = remote_address()
         in_cooldown = bool(cls._cooldown_seconds_left(address))
+        set_current_api_key(None, False)
         if looks_like_api_key(passwd) and cls._check_api_key(uid, passwd, verified_before=in_cooldown):
             return
         if in_cooldown:
@@ -97,10 +100,15 @@ class ResUsers(models.Model):
 
     @classmethod
     def _check_api_key(cls, uid, key, verified_before=False):
+        """True if `key` is a valid key of `uid`; tells the RPC layer which key and whether it is read-only."""
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
-            match = keys._match(RPC_SCOPE, key, verified_before=verified_before)
-            return bool(match) and match[1] == uid
+            match = keys._match(key, RPC_SCOPES, verified_before=verified_before)
+            if not match or match[1] != uid:
+                return False
+            keys._record_use(match[0])
+        set_current_api_key(match[0], read_only=match[2] == READ_ONLY_SCOPE)
+        return True
 
     # -- Login cooldown (login_cooldown.py) --
 
@@ -136,11 +144,20 @@ class ResUsers(models.Model):
     @api.multi
     @check_identity
     def api_key_wizard(self):
-        """Button "New API Key": ask what the key is for."""
+        """Button "New API Key": ask what the key is for. On another user's form
+        (administrators only), the key is for that user, e.g. an integration user."""
+        self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "name": _("New API Key"),
             "res_model": "res.users.apikeys.description",
             "views": [(False, "form")],
             "target": "new",
+            "context": {"default_user_id": self.id},
         }
+
+    @api.multi
+    def _api_key_max_days(self):
+        """The longest lifetime the user's groups allow their keys: 1 day if none sets one."""
+        self.ensure_one()
+        return max(self.groups_id.mapped("api_key_duration") or [0]) or 1

@@ -3,15 +3,17 @@ import contextlib
 import hashlib
 import logging
 import os
+import time
+from datetime import datetime, timedelta
 
 from passlib.context import CryptContext
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.lru import LRU
 
-from ..rpc_patches import remote_address
-from ..wizards.res_users_identitycheck import check_identity
+from ..rpc_patches import current_api_key_id, remote_address
+from ..identity_check import check_identity
 
 _logger = logging.getLogger(__name__)
 
@@ -25,6 +27,13 @@ KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 # Spares the slow hash on every RPC call; the row is still re-read each time,
 # so a deleted key is refused at once in every process.
 _verified_keys = LRU(8192)
+# (database, key id) -> when this process last recorded the key's use: at most
+# one write a minute per key keeps the hot path cheap and rows uncontended.
+_use_recorded_at = LRU(8192)
+LAST_USE_INTERVAL = 60  # seconds
+
+RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
+READ_ONLY_SCOPE = "rpc:read"  # not native: after an upgrade native Odoo refuses these keys rather than widen them
 
 
 def _forget(cache_key):
@@ -42,6 +51,14 @@ class ResUsersApikeys(models.Model):
     user_id = fields.Many2one("res.users", "User", required=True, readonly=True, index=True, ondelete="cascade")
     scope = fields.Char(readonly=True)
     create_date = fields.Datetime("Created on", readonly=True)
+    # Beyond native Odoo 14: columns added beside the native ones (Odoo 18 also has expiration_date).
+    expiration_date = fields.Datetime("Expires on", readonly=True)
+    last_used_at = fields.Datetime("Last used", readonly=True)
+    last_used_ip = fields.Char("Last used from", readonly=True)
+    creator_id = fields.Many2one("res.users", "Created by", readonly=True, ondelete="set null")
+    access = fields.Selection(
+        [("full", "Full access"), ("read", "Read only")], compute="_compute_access", string="Access"
+    )
 
     @api.model_cr
     def init(self):
@@ -59,69 +76,177 @@ class ResUsersApikeys(models.Model):
             );
             CREATE INDEX IF NOT EXISTS res_users_apikeys_user_id_index_idx ON res_users_apikeys (user_id, index);
             CREATE INDEX IF NOT EXISTS res_users_apikeys_index_idx ON res_users_apikeys (index);
+            ALTER TABLE res_users_apikeys
+                ADD COLUMN IF NOT EXISTS expiration_date timestamp without time zone,
+                ADD COLUMN IF NOT EXISTS last_used_at timestamp without time zone,
+                ADD COLUMN IF NOT EXISTS last_used_ip varchar,
+                ADD COLUMN IF NOT EXISTS creator_id integer REFERENCES res_users(id) ON DELETE SET NULL;
             """.format(size=INDEX_SIZE)
         )
+
+    @api.depends("scope")
+    def _compute_access(self):
+        for key in self:
+            key.access = "read" if key.scope == READ_ONLY_SCOPE else "full"
 
     @api.model_cr
     def _check_removed_columns(self, log=False):
         """Keep NOT NULL on `index` and `key`: they are left out of the ORM on purpose."""
 
     @api.model
-    def _generate(self, scope, name):
-        """Make a key for the current user and return it: the only time it exists in clear."""
+    def _generate(self, scope, name, expiration_date=None, user=None):
+        """Make a key and return it: the only time it exists in clear.
+
+        It belongs to `user` (administrators make keys for integration users)
+        or to the current user; `expiration_date` (UTC) must respect the
+        owner's groups, see _check_expiration_date."""
+        owner = user or self.env.user
+        if owner.id != self.env.uid and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("Only administrators can make API keys for other users."))
+        self._check_expiration_date(owner, expiration_date)
         key = binascii.hexlify(os.urandom(API_KEY_SIZE)).decode()
         self.env.cr.execute(
             """
-            INSERT INTO res_users_apikeys (name, user_id, scope, index, key)
-            VALUES (%s, %s, %s, %s, %s) RETURNING id
+            INSERT INTO res_users_apikeys (name, user_id, scope, index, key, expiration_date, creator_id)
+            VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id
             """,
-            [name, self.env.uid, scope, key[:INDEX_SIZE], KEY_CRYPT_CONTEXT.hash(key)],
+            [name, owner.id, scope or None, key[:INDEX_SIZE], KEY_CRYPT_CONTEXT.hash(key), expiration_date or None,
+             self.env.uid],
         )
         key_id = self.env.cr.fetchone()[0]
         _logger.info(
-            "API key #%s created for %s (#%s) from %s", key_id, self.env.user.login, self.env.uid, remote_address()
+            "API key #%s created for %s (#%s) by %s (#%s) from %s, scope %s, expires %s",
+            key_id, owner.login, owner.id, self.env.user.login, self.env.uid, remote_address(),
+            scope or "all", expiration_date or "never",
         )
         return key
 
     @api.model
+    def _check_expiration_date(self, owner, expiration_date):
+        """Only administrators make keys that never expire or outlive the owner's
+        maximum: the largest `api_key_duration` of the owner's groups."""
+        if expiration_date and fields.Datetime.from_string(expiration_date) <= datetime.utcnow():
+            raise UserError(_("The expiry date of an API key must be in the future."))
+        if self.env.user.has_group("base.group_system"):
+            return
+        if not expiration_date:
+            raise UserError(_("Only administrators can make API keys that never expire."))
+        max_days = owner._api_key_max_days()
+        if fields.Datetime.from_string(expiration_date) > datetime.utcnow() + timedelta(days=max_days):
+            raise UserError(_("API keys of %s can last %s days at most.") % (owner.name, max_days))
+
+    @api.model
     def _check_credentials(self, scope, key):
-        """Return the id of the active user who owns `key` for `scope`, or None."""
-        match = self._match(scope, key)
+        """Return the id of the active user who owns the unexpired `key` for `scope`, or None."""
+        match = self._match(key, (scope,))
         return match and match[1]
 
     @api.model
-    def _match(self, scope, key, verified_before=False):
-        """Return (key id, user id) of the valid key `key` for `scope`, or None.
+    def _match(self, key, scopes, verified_before=False):
+        """Return (key id, user id, scope) of the valid key `key` for one of `scopes`, or None.
 
         With `verified_before`, only a key this process already verified can match."""
         cache_key = (self.env.cr.dbname, hashlib.sha256(key.encode()).digest())
         key_id = _verified_keys.get(cache_key)
         if key_id:
-            rows = self._fetch_valid(scope, "k.id = %s", key_id)
+            rows = self._fetch_valid(scopes, "k.id = %s", key_id)
             if rows:
-                return rows[0][:2]
+                return rows[0][:3]
             _forget(cache_key)
             return None
         if verified_before:
             return None
-        for key_id, user_id, hashed in self._fetch_valid(scope, "k.index = %s", key[:INDEX_SIZE]):
+        for key_id, user_id, scope, hashed in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):
                 _verified_keys[cache_key] = key_id
-                return key_id, user_id
+                return key_id, user_id, scope
         return None
 
-    def _fetch_valid(self, scope, condition, value):
-        """Rows (id, user_id, key hash) of keys meeting `condition` that an active user may use for `scope`."""
+    def _fetch_valid(self, scopes, condition, value):
+        """Rows (id, user_id, scope, key hash) of unexpired keys of active users meeting `condition`."""
         self.env.cr.execute(
             """
-            SELECT k.id, k.user_id, k.key
+            SELECT k.id, k.user_id, k.scope, k.key
               FROM res_users_apikeys k
               JOIN res_users u ON u.id = k.user_id
-             WHERE {condition} AND u.active AND (k.scope IS NULL OR k.scope = %s)
+             WHERE {condition} AND u.active AND (k.scope IS NULL OR k.scope IN %s)
+               AND (k.expiration_date IS NULL OR k.expiration_date > (now() at time zone 'utc'))
             """.format(condition=condition),
-            [value, scope],
+            [value, tuple(scopes)],
         )
         return self.env.cr.fetchall()
+
+    @api.model
+    def _record_use(self, key_id):
+        """Note when and from where the key last authenticated, at most once a minute."""
+        cache_key = (self.env.cr.dbname, key_id)
+        if time.time() - _use_recorded_at.get(cache_key, 0) < LAST_USE_INTERVAL:
+            return
+        _use_recorded_at[cache_key] = time.time()
+        # SKIP LOCKED: a concurrent call recording the same use never waits for this one.
+        self.env.cr.execute(
+            """
+            UPDATE res_users_apikeys SET last_used_at = now() at time zone 'utc', last_used_ip = %s
+             WHERE id IN (SELECT id FROM res_users_apikeys
+                           WHERE id = %s AND (last_used_at IS NULL
+                                 OR last_used_at < (now() at time zone 'utc') - %s * interval '1 second')
+                             FOR UPDATE SKIP LOCKED)
+            """,
+            [remote_address(), key_id, LAST_USE_INTERVAL],
+        )
+
+    @api.model
+    def _gc_expired(self):
+        """Daily scheduled action: delete expired keys."""
+        self.env.cr.execute(
+            "DELETE FROM res_users_apikeys WHERE expiration_date <= (now() at time zone 'utc') RETURNING id"
+        )
+        deleted = [row[0] for row in self.env.cr.fetchall()]
+        _logger.info("Deleted %s expired API key(s) %s", len(deleted), deleted)
+        return len(deleted)
+
+    # -- Rotation over RPC: called with the key being replaced as the credential --
+
+    @api.model
+    def rotate(self, revoke=False, name=None):
+        """Return a new key for the user of the calling key, with its scope and a
+        lifetime like its own (within the user's limit); with `revoke`, also
+        delete the calling key, in the same transaction."""
+        current = self._calling_key()
+        new_key = self._generate(current.scope, name or current.name, self._rotated_expiration_date(current))
+        _logger.info("API key #%s of %s (#%s) rotated from %s", current.id, self.env.user.login, self.env.uid,
+                     remote_address())
+        if revoke:
+            current._remove()
+        return new_key
+
+    @api.model
+    def revoke_current(self):
+        """Delete the calling key."""
+        self._calling_key()._remove()
+        return True
+
+    @api.model
+    def _calling_key(self):
+        key_id = current_api_key_id()
+        if not key_id:
+            raise UserError(_("Call this method over XML-RPC or JSON-RPC with the API key itself as the password."))
+        return self.browse(key_id)
+
+    @api.model
+    def _rotated_expiration_date(self, key):
+        """The old key's lifetime from now, capped by the owner's maximum unless an administrator rotates."""
+        if not key.expiration_date:
+            if self.env.user.has_group("base.group_system"):
+                return None
+            lifetime = timedelta(days=self.env.user._api_key_max_days())
+        else:
+            lifetime = fields.Datetime.from_string(key.expiration_date) - fields.Datetime.from_string(key.create_date)
+            if not self.env.user.has_group("base.group_system"):
+                lifetime = min(lifetime, timedelta(days=self.env.user._api_key_max_days()))
+        return fields.Datetime.to_string(datetime.utcnow() + lifetime)
+
+    # -- Deletion --
 
     @api.multi
     @check_identity

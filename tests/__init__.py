@@ -1,2 +1,3 @@
 from . import test_res_users_apikeys
 from . import test_access
+from . import test_expiry_and_use

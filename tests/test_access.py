@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests.common import TransactionCase
 
+from .test_res_users_apikeys import in_days
+
 
 class TestApiKeyAccess(TransactionCase):
     """Who sees and deletes which keys, through the ORM as the restricted users."""
@@ -14,7 +16,7 @@ class TestApiKeyAccess(TransactionCase):
             {"name": "Other", "login": "other@example.com", "groups_id": [(6, 0, [self.env.ref("base.group_user").id])]}
         )
         for user in (self.demo, self.other, self.admin):
-            self.keys.sudo(user)._generate(None, "key of %s" % user.login)
+            self.keys.sudo(user)._generate(None, "key of %s" % user.login, in_days(30))
 
     def test_user_sees_only_own_keys(self):
         seen = self.keys.sudo(self.demo).search([])

@@ -1,9 +1,15 @@
 import re
+from datetime import datetime, timedelta
 
 from passlib.hash import pbkdf2_sha512
 
+from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests.common import TransactionCase
+
+
+def in_days(days):
+    return fields.Datetime.to_string(datetime.utcnow() + timedelta(days=days))
 
 
 class TestApiKeyStore(TransactionCase):
@@ -15,7 +21,7 @@ class TestApiKeyStore(TransactionCase):
         self.keys = self.env["res.users.apikeys"]
 
     def generate(self, user=None, name="test key"):
-        return self.keys.sudo(user or self.demo)._generate(None, name)
+        return self.keys.sudo(user or self.demo)._generate(None, name, in_days(30))
 
     def stored_row(self, key):
         self.env.cr.execute("SELECT index, key FROM res_users_apikeys WHERE index = %s", [key[:8]])
@@ -76,7 +82,7 @@ class TestApiKeyStore(TransactionCase):
         self.assertFalse(self.keys._check_credentials("rpc", key))
 
     def test_key_of_another_scope_is_refused(self):
-        key = self.keys.sudo(self.demo)._generate("some.other.scope", "scoped")
+        key = self.keys.sudo(self.demo)._generate("some.other.scope", "scoped", in_days(1))
         self.assertFalse(self.keys._check_credentials("rpc", key))
         self.assertEqual(self.keys._check_credentials("some.other.scope", key), self.demo.id)
 
@@ -88,7 +94,7 @@ class TestApiKeyStore(TransactionCase):
 
     def test_owner_removes_own_key_but_not_another_users(self):
         self.generate()
-        admin_key = self.keys.sudo(self.env.ref("base.user_root"))._generate(None, "admin key")
+        admin_key = self.keys.sudo(self.env.ref("base.user_root"))._generate(None, "admin key", in_days(1))
         admin_row = self.keys.sudo().search([("user_id", "=", self.env.ref("base.user_root").id)])
         with self.assertRaises(AccessError):
             admin_row.sudo(self.demo)._remove()

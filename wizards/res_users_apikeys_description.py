@@ -1,6 +1,20 @@
+from datetime import datetime, timedelta
+
 from odoo import api, fields, models
 
-from .res_users_identitycheck import check_identity
+from ..models.res_users_apikeys import READ_ONLY_SCOPE
+from ..identity_check import check_identity
+
+DURATIONS = [
+    ("1", "1 day"),
+    ("7", "1 week"),
+    ("30", "1 month"),
+    ("90", "3 months"),
+    ("180", "6 months"),
+    ("365", "1 year"),
+    ("custom", "Custom date"),
+    ("none", "No expiry (administrators only)"),
+]
 
 
 class ResUsersApikeysDescription(models.TransientModel):
@@ -8,11 +22,30 @@ class ResUsersApikeysDescription(models.TransientModel):
     _description = "API Key Description"
 
     name = fields.Char("Description", required=True, help="What the key is for, e.g. the script or service using it")
+    user_id = fields.Many2one(
+        "res.users", "For user", required=True, readonly=True, default=lambda self: self.env.user,
+        help="Who the key belongs to: yourself, or for administrators an integration user",
+    )
+    access = fields.Selection(
+        [("full", "Full access"), ("read", "Read only")], required=True, default="full",
+        help="A read-only key can only search and read, whatever the client asks for.",
+    )
+    duration = fields.Selection(DURATIONS, "Expires in", required=True, default="30")
+    expiration_date = fields.Datetime("Expires on")
 
     @api.multi
     @check_identity
     def make_key(self):
         """Button "Generate Key": make the key and show it once."""
         self.ensure_one()
-        key = self.env["res.users.apikeys"]._generate(None, self.name)
+        scope = READ_ONLY_SCOPE if self.access == "read" else None
+        key = self.env["res.users.apikeys"]._generate(scope, self.name, self._expiration_date(), user=self.user_id)
         return self.env["res.users.apikeys.show"]._action_show(key)
+
+    @api.multi
+    def _expiration_date(self):
+        if self.duration == "none":
+            return None
+        if self.duration == "custom":
+            return self.expiration_date
+        return fields.Datetime.to_string(datetime.utcnow() + timedelta(days=int(self.duration)))

@@ -1,4 +1,3 @@
-import functools
 import json
 import time
 
@@ -6,24 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 from odoo.http import request
 
-IDENTITY_CHECK_SECONDS = 10 * 60  # a confirmed password is trusted this long, as in native Odoo
-_SESSION_KEY = "auth_apikeys.identity_checked_at"
-
-
-def check_identity(method):
-    """Run `method` only if the user confirmed their password in this web
-    session within the last ten minutes; otherwise ask for it first and run
-    `method` afterwards. Without a web session (RPC), always ask."""
-
-    @functools.wraps(method)
-    def wrapper(self):
-        checked_at = request.session.get(_SESSION_KEY, 0) if request else 0
-        if checked_at > time.time() - IDENTITY_CHECK_SECONDS:
-            return method(self)
-        return self.env["res.users.identitycheck"]._ask_before(self, method.__name__)
-
-    wrapper.requires_identity_check = True
-    return wrapper
+from ..identity_check import SESSION_KEY
 
 
 class ResUsersIdentitycheck(models.TransientModel):
@@ -66,7 +48,7 @@ class ResUsersIdentitycheck(models.TransientModel):
         except AccessDenied:
             raise UserError(_("Incorrect password, try again."))
         if request:
-            request.session[_SESSION_KEY] = time.time()
+            request.session[SESSION_KEY] = time.time()
 
     @api.multi
     def run_check(self):

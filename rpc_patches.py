@@ -4,9 +4,10 @@ Applied once, when Odoo imports the addon; each wraps one of Odoo's functions.
 - XML-RPC runs outside ``odoo.http``, so Odoo 11 cannot tell where a call
   comes from: remember the caller's address during the call (logs, login
   cooldown, a key's last use).
-- Remember which API key authenticated the current call (key rotation), and
-  let a read-only key call read methods only, at the one place every
-  ``object.execute(_kw)`` call passes, whatever the client sends.
+- Remember which API key authenticated the current call (key rotation); at
+  the one place every ``object.execute(_kw)`` call passes, re-check a key that
+  res.users.check accepted from its cache, inside the call's own transaction,
+  and let a read-only key call read methods only, whatever the client sends.
 - A request that is not well-formed XML-RPC (a NUL byte, say) gets a fault
   instead of a 500 error page.
 - JSON-RPC errors carry the server's traceback; an AccessDenied (wrong
@@ -20,6 +21,7 @@ import xmlrpc.client
 
 import werkzeug.wrappers
 
+import odoo.api
 import odoo.http
 import odoo.service.model
 import odoo.service.wsgi_server
@@ -42,9 +44,16 @@ def remote_address():
     return getattr(_call, "remote_address", "n/a")
 
 
-def set_current_api_key(key_id, read_only):
-    """Called by res.users.check once a key authenticated this call (None: no key)."""
-    _call.api_key = (key_id, read_only) if key_id else None
+def set_current_api_key(key_id, read_only=False, recheck=False):
+    """Called by res.users.check once a key authenticated this call (None: no key).
+    With `recheck`, the key was accepted from the process's cache and execute_cr
+    must confirm, in the call's transaction, that its row is still valid."""
+    _call.api_key = (key_id, read_only, recheck) if key_id else None
+
+
+def is_object_call():
+    """True during `object.execute(_kw)` over RPC: the calls that go through execute_cr."""
+    return getattr(_call, "service", None) == "object"
 
 
 def current_api_key_id():
@@ -77,18 +86,22 @@ def _remember_remote_address(wsgi_xmlrpc):
 
 def _forget_api_key_after_each_call(dispatch_rpc):
     def wrapper(service_name, method, params):
-        _call.api_key = None
+        _call.api_key, _call.service = None, service_name
         try:
             return dispatch_rpc(service_name, method, params)
         finally:
-            _call.api_key = None
+            _call.api_key = _call.service = None
 
     return wrapper
 
 
-def _refuse_writes_to_read_only_keys(execute_cr):
+def _check_api_key_of_the_call(execute_cr):
     def wrapper(cr, uid, obj, method, *args, **kw):
         api_key = getattr(_call, "api_key", None)
+        if api_key and api_key[2]:
+            keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
+            if not keys._still_valid_for_call(api_key[0]):
+                raise AccessDenied()
         if api_key and api_key[1] and method not in READ_METHODS:
             _logger.warning("Read-only API key #%s refused %s.%s for uid %s", api_key[0], obj, method, uid)
             raise AccessError(_("This API key is read-only: it cannot call %s on %s.") % (method, obj))
@@ -110,5 +123,5 @@ def _without_traceback_on_access_denied(serialize_exception):
 def apply():
     _patch(odoo.service.wsgi_server, "wsgi_xmlrpc", _remember_remote_address)
     _patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
-    _patch(odoo.service.model, "execute_cr", _refuse_writes_to_read_only_keys)
+    _patch(odoo.service.model, "execute_cr", _check_api_key_of_the_call)
     _patch(odoo.http, "serialize_exception", _without_traceback_on_access_denied)

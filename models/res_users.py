@@ -6,8 +6,8 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
-from ..rpc_patches import remote_address, set_current_api_key
-from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPE
+from ..rpc_patches import is_object_call, remote_address, set_current_api_key
+from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPE, verified_key
 from ..identity_check import check_identity
 
 _logger = logging.getLogger(__name__)
@@ -87,9 +87,15 @@ class ResUsers(models.Model):
             raise AccessDenied()
         address = remote_address()
         in_cooldown = bool(cls._cooldown_seconds_left(address))
-        set_current_api_key(None, False)
-        if looks_like_api_key(passwd) and cls._check_api_key(uid, passwd, verified_before=in_cooldown):
-            return
+        set_current_api_key(None)
+        if looks_like_api_key(passwd):
+            verified = verified_key(cls.pool.db_name, passwd)
+            if verified and verified[1] == uid and is_object_call():
+                # The hot path: no query here; the call re-reads the key in its own transaction.
+                set_current_api_key(verified[0], read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
+                return
+            if cls._check_api_key(uid, passwd, verified_before=in_cooldown):
+                return
         if in_cooldown:
             return cls._refuse_in_cooldown(address)
         try:
@@ -107,7 +113,7 @@ class ResUsers(models.Model):
             if not match or match[1] != uid:
                 return False
             keys._record_use(match[0])
-        set_current_api_key(match[0], read_only=match[2] == READ_ONLY_SCOPE)
+        set_current_api_key(match[0], read_only=match[2] == READ_ONLY_SCOPE, recheck=False)
         return True
 
     # -- Login cooldown (login_cooldown.py) --

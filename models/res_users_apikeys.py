@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timedelta
 
 from passlib.context import CryptContext
+from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -23,9 +24,9 @@ INDEX_SIZE = 8  # hex characters of the key stored in clear to find its row: 32 
 # than a password hash, same scheme and rounds as native Odoo 14+.
 KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 
-# (database, sha256 of a key) -> id of the key row it was verified against.
-# Spares the slow hash on every RPC call; the row is still re-read each time,
-# so a deleted key is refused at once in every process.
+# (database, sha256 of a key) -> (key id, user id, scope) of the row it was
+# verified against. Spares the slow hash on every RPC call; the row is still
+# re-read each time, so a deleted key is refused at once in every process.
 _verified_keys = LRU(8192)
 # (database, key id) -> when this process last recorded the key's use: at most
 # one write a minute per key keeps the hot path cheap and rows uncontended.
@@ -34,6 +35,16 @@ LAST_USE_INTERVAL = 60  # seconds
 
 RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
 READ_ONLY_SCOPE = "rpc:read"  # not native: after an upgrade native Odoo refuses these keys rather than widen them
+
+
+def _cache_key(dbname, key):
+    return dbname, hashlib.sha256(key.encode()).digest()
+
+
+def verified_key(dbname, key):
+    """(key id, user id, scope) if this process already verified `key`, else None. No database access:
+    the caller must still make sure the key's row is valid (see ResUsersApikeys._still_valid)."""
+    return _verified_keys.get(_cache_key(dbname, key))
 
 
 def _forget(cache_key):
@@ -146,21 +157,33 @@ class ResUsersApikeys(models.Model):
         """Return (key id, user id, scope) of the valid key `key` for one of `scopes`, or None.
 
         With `verified_before`, only a key this process already verified can match."""
-        cache_key = (self.env.cr.dbname, hashlib.sha256(key.encode()).digest())
-        key_id = _verified_keys.get(cache_key)
-        if key_id:
-            rows = self._fetch_valid(scopes, "k.id = %s", key_id)
-            if rows:
-                return rows[0][:3]
+        cache_key = _cache_key(self.env.cr.dbname, key)
+        verified = _verified_keys.get(cache_key)
+        if verified:
+            if self._still_valid(verified[0], scopes):
+                return verified
             _forget(cache_key)
             return None
         if verified_before:
             return None
         for key_id, user_id, scope, hashed in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):
-                _verified_keys[cache_key] = key_id
+                _verified_keys[cache_key] = (key_id, user_id, scope)
                 return key_id, user_id, scope
         return None
+
+    @api.model
+    def _still_valid(self, key_id, scopes):
+        """True if the key still exists, is unexpired and its user active: one indexed query."""
+        return bool(self._fetch_valid(scopes, "k.id = %s", key_id))
+
+    @api.model
+    def _still_valid_for_call(self, key_id):
+        """The RPC layer's re-check of a key accepted from the cache, in the call's own transaction."""
+        if not self._still_valid(key_id, (RPC_SCOPE, READ_ONLY_SCOPE)):
+            return False
+        self._record_use(key_id)
+        return True
 
     def _fetch_valid(self, scopes, condition, value):
         """Rows (id, user_id, scope, key hash) of unexpired keys of active users meeting `condition`."""
@@ -183,17 +206,20 @@ class ResUsersApikeys(models.Model):
         if time.time() - _use_recorded_at.get(cache_key, 0) < LAST_USE_INTERVAL:
             return
         _use_recorded_at[cache_key] = time.time()
-        # SKIP LOCKED: a concurrent call recording the same use never waits for this one.
-        self.env.cr.execute(
-            """
-            UPDATE res_users_apikeys SET last_used_at = now() at time zone 'utc', last_used_ip = %s
-             WHERE id IN (SELECT id FROM res_users_apikeys
-                           WHERE id = %s AND (last_used_at IS NULL
-                                 OR last_used_at < (now() at time zone 'utc') - %s * interval '1 second')
-                             FOR UPDATE SKIP LOCKED)
-            """,
-            [remote_address(), key_id, LAST_USE_INTERVAL],
-        )
+        # Concurrent calls of the same key must neither wait for each other nor fail: a row
+        # locked by another call is skipped, one it has just updated is a harmless conflict.
+        with contextlib.suppress(TransactionRollbackError), self.env.cr.savepoint():
+            self.env.cr.execute(
+                """
+                UPDATE res_users_apikeys SET last_used_at = now() at time zone 'utc', last_used_ip = %s
+                 WHERE id IN (SELECT id FROM res_users_apikeys
+                               WHERE id = %s AND (last_used_at IS NULL
+                                     OR last_used_at < (now() at time zone 'utc') - %s * interval '1 second')
+                                 FOR UPDATE SKIP LOCKED)
+                """,
+                [remote_address(), key_id, LAST_USE_INTERVAL],
+                log_exceptions=False,
+            )
 
     @api.model
     def _gc_expired(self):

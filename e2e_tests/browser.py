@@ -7,6 +7,7 @@ never on a fixed delay."""
 import os
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ TIMEOUT_MS = 30000  # the first page of a fresh database compiles the asset bund
 # Set to a folder to save the documentation's screenshots there (devenv/screenshots.sh).
 SCREENSHOTS = os.environ.get("AUTH_APIKEYS_SCREENSHOTS")
 KEY_RE = re.compile(r"[0-9a-f]{40}")
+DATETIME_FORMAT = "%m/%d/%Y %H:%M:%S"  # how Odoo 11 shows a datetime in English (US)
 
 expect.set_options(timeout=TIMEOUT_MS)
 
@@ -155,6 +157,25 @@ class WebPage:
     def key_rows(self, scope, description=None):
         rows = scope.locator("[name=api_key_ids] .o_data_row")
         return rows.filter(has_text=description) if description else rows
+
+    def key_cell(self, scope, description, column):
+        """The cell of the key's row under the column headed `column` ("Scope", "Expires on" ...)."""
+        row = self.key_rows(scope, description)
+        expect(row).to_have_count(1)
+        headers = [text.strip() for text in scope.locator("[name=api_key_ids] thead th").all_inner_texts()]
+        assert column in headers, headers
+        return row.locator("td").nth(headers.index(column))
+
+    def key_datetime(self, scope, description, column):
+        """The datetime in a key's cell, in the browser's time zone (naive)."""
+        return datetime.strptime(self.key_cell(scope, description, column).inner_text().strip(), DATETIME_FORMAT)
+
+    def open_user_form(self, login):
+        """Settings > Users > the user's row; returns the form."""
+        self.page.click("a[data-menu-xmlid='base.menu_administration']")
+        self.page.click("a[data-menu-xmlid='base.menu_action_res_users']")
+        self.page.locator(".o_list_view .o_data_row", has_text=login).click()
+        return self.page.locator(".o_form_view")
 
     def confirm_password(self, password):
         """Type the password in the "Security Control" dialog and confirm it."""

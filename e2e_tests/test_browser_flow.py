@@ -2,15 +2,16 @@
 Odoo 11 web client the way the Odoo 15 book describes native API keys.
 
 With AUTH_APIKEYS_SCREENSHOTS set to a folder (devenv/screenshots.sh), the
-same steps save the documentation's screenshots there, 01- to 06-."""
+same steps save the documentation's screenshots there, 01- to 07-."""
 import uuid
 import xmlrpc.client
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from browser import KEY_RE, FailureRecorder, WebPage, launch, warm_up
-from odoo_servers import ARTIFACTS, OdooServer, WebClient, copy_template
+from odoo_servers import ADMIN_UID, ARTIFACTS, OdooServer, WebClient, copy_template
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +59,14 @@ def owner(server):
     return type("Owner", (), {"login": login, "uid": uid, "password": password})
 
 
+@pytest.fixture
+def integration_user(server):
+    """A user for a service to log in as: made by the administrator, with no password."""
+    login = "webshop-%s" % uuid.uuid4().hex[:8]
+    uid = server.admin("res.users", "create", {"name": "Webshop Connector", "login": login})
+    return type("IntegrationUser", (), {"login": login, "uid": uid})
+
+
 def authenticate(server, login, secret):
     """What a script does: XML-RPC common.authenticate; the uid, or False."""
     common = xmlrpc.client.ServerProxy("%s/xmlrpc/2/common" % server.url)
@@ -97,12 +106,36 @@ def test_browser_key_lifecycle_from_preferences(server, web, owner):
     expect(security).to_be_visible()  # still asking, nothing else happened
     assert key_count(server, owner.uid) == 0
 
-    # The right password leads on to the description.
+    # The right password leads on to the description: for the user, full access, a month by default.
     security.locator("input[name=password]").fill(owner.password)
     web.shot("02-password")
     web.confirm_password(owner.password)
     describe = web.dialog("New API Key")
+    expect(describe.locator("[name=user_id]")).to_have_text("Alex Integrator")
+    expect(describe.get_by_label("Full access")).to_be_checked()
+    duration = describe.locator("select[name=duration]")
+    expect(duration.locator("option:checked")).to_have_text("1 month")
     describe.locator("input[name=name]").fill(description)
+
+    # "Custom date" asks for the date, the other durations do not.
+    expires_on = describe.locator("input[name=expiration_date]")
+    expect(expires_on).to_be_hidden()
+    duration.select_option(label="Custom date")
+    expect(expires_on).to_be_visible()
+
+    # "No expiry" is for administrators: refused with a clear message, no key made, the dialog stays.
+    web.allow_console_error("Only administrators can make API keys that never expire.")
+    duration.select_option(label="No expiry (administrators only)")
+    expect(expires_on).to_be_hidden()
+    describe.locator("button[name=make_key]").click()
+    expect(web.error_dialog()).to_contain_text("Only administrators can make API keys that never expire")
+    web.dismiss_error()
+    expect(describe).to_be_visible()
+    assert key_count(server, owner.uid) == 0
+
+    # A read-only key for a week.
+    describe.get_by_label("Read only").check()
+    duration.select_option(label="1 week")
     web.shot("03-description")
     describe.locator("button[name=make_key]").click()
 
@@ -113,14 +146,29 @@ def test_browser_key_lifecycle_from_preferences(server, web, owner):
     web.shot("04-key")
     assert key_count(server, owner.uid) == 1
     assert authenticate(server, owner.login, key) == owner.uid
+    # It reads, and cannot write.
+    assert server.execute_kw(owner.uid, key, "res.partner", "search_count", [[]]) > 0
+    with pytest.raises(xmlrpc.client.Fault) as refused:
+        server.execute_kw(owner.uid, key, "res.partner", "create", [{"name": "made by a read-only key"}])
+    assert "read-only" in refused.value.faultString
     ready.locator("button", has_text="Done").click()
     web.expect_no_dialog()
 
-    # Preferences lists the key by its description, never the key itself.
+    # Preferences lists the key by its description, never the key itself: read only,
+    # expiring a week after it was made, last used from this machine. "Created by" is for administrators.
     preferences = web.open_account_security()
     expect(web.key_rows(preferences)).to_have_count(1)
     expect(web.key_rows(preferences, description)).to_have_count(1)
     expect(preferences).not_to_contain_text(key)
+    expect(web.key_cell(preferences, description, "Scope")).to_have_text("Read only")
+    created = web.key_datetime(preferences, description, "Created on")
+    expires = web.key_datetime(preferences, description, "Expires on")
+    assert abs(expires - created - timedelta(days=7)) <= timedelta(hours=1), (created, expires)  # an hour: DST
+    # Shown in the browser's time zone: a day either side covers any offset from this machine's.
+    assert abs(expires - (datetime.now() + timedelta(days=7))) < timedelta(days=1), expires
+    expect(web.key_cell(preferences, description, "Last used")).not_to_be_empty()
+    expect(web.key_cell(preferences, description, "Last used from")).to_have_text("127.0.0.1")
+    expect(preferences.locator("[name=api_key_ids] thead")).not_to_contain_text("Created by")
     web.shot("05-key-listed")
 
     # The trash button deletes it (the password was confirmed moments ago in
@@ -153,10 +201,7 @@ def test_browser_admin_deletes_a_users_key_from_the_user_form(server, web, owner
 
     # Settings > Users > the user > Account Security.
     web.login("admin", "admin")
-    web.page.click("a[data-menu-xmlid='base.menu_administration']")
-    web.page.click("a[data-menu-xmlid='base.menu_action_res_users']")
-    web.page.locator(".o_list_view .o_data_row", has_text=owner.login).click()
-    form = web.page.locator(".o_form_view")
+    form = web.open_user_form(owner.login)
     expect(form.locator(".oe_title")).to_contain_text("Alex Integrator")
     security = web.open_tab(form, "Account Security")
     expect(web.key_rows(security)).to_have_count(1)
@@ -169,3 +214,43 @@ def test_browser_admin_deletes_a_users_key_from_the_user_form(server, web, owner
     expect(form.locator(".oe_title")).to_contain_text("Alex Integrator")
     assert key_count(server, owner.uid) == 0
     assert authenticate(server, owner.login, key) is False
+
+
+def test_browser_admin_makes_a_key_for_an_integration_user(server, web, integration_user):
+    description = "Webshop order sync"
+    robot = integration_user
+
+    # Settings > Users > the integration user > Account Security > New API Key.
+    web.login("admin", "admin")
+    form = web.open_user_form(robot.login)
+    expect(form.locator(".oe_title")).to_contain_text("Webshop Connector")
+    security = web.open_tab(form, "Account Security")
+    expect(web.key_rows(security)).to_have_count(0)
+    security.locator("button[name=api_key_wizard]").click()
+
+    # The administrator confirms their own password, then describes the user's key: it never expires.
+    web.confirm_password("admin")
+    describe = web.dialog("New API Key")
+    expect(describe.locator("[name=user_id]")).to_have_text("Webshop Connector")
+    describe.locator("input[name=name]").fill(description)
+    describe.locator("select[name=duration]").select_option(label="No expiry (administrators only)")
+    web.shot("07-service-account")
+    describe.locator("button[name=make_key]").click()
+
+    # The key is the integration user's: it logs in as that user over XML-RPC.
+    ready = web.dialog("API Key Ready")
+    key = web.read_key(ready)
+    assert authenticate(server, robot.login, key) == robot.uid
+    assert server.execute_kw(robot.uid, key, "res.partner", "search_count", [[]]) > 0
+    assert key_count(server, robot.uid) == 1
+    assert key_count(server, ADMIN_UID) == 0  # none for the administrator
+    ready.locator("button", has_text="Done").click()
+    web.expect_no_dialog()
+
+    # The user's form lists it: made by the administrator, no expiry, used from this machine.
+    expect(form.locator(".oe_title")).to_contain_text("Webshop Connector")
+    security = web.open_tab(form, "Account Security")
+    expect(web.key_cell(security, description, "Created by")).to_have_text("Administrator")
+    expect(web.key_cell(security, description, "Scope")).to_have_text("Full access")
+    expect(web.key_cell(security, description, "Expires on")).to_be_empty()
+    expect(web.key_cell(security, description, "Last used from")).to_have_text("127.0.0.1")

@@ -51,6 +51,20 @@ pip_install() {
     }
 }
 
+link_addon() {
+    # Odoo finds the addon as .venv/addons/auth_apikeys: a folder of links to the
+    # repository's entries, all but .venv, .git and setup/ (which links back to the
+    # root): a link to the root itself would make a loop for Odoo's translation
+    # export, which follows links.
+    local dir=$VENV/addons/auth_apikeys entry
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
+        case ${entry##*/} in .venv | .git | setup) continue ;; esac
+        [ -e "$entry" ] && ln -s "$entry" "$dir/"
+    done
+}
+
 ensure_venv() {
     local stamp=$VENV/.requirements.sha256
     local want
@@ -69,8 +83,7 @@ ensure_venv() {
         "$VENV/bin/python" -c "import odoo, passlib, pytest_odoo" # fail here, not later, if an install failed
         echo "$want" >"$stamp"
     fi
-    mkdir -p "$VENV/addons"
-    ln -sfn "$ROOT" "$VENV/addons/auth_apikeys"
+    link_addon
     cat >"$VENV/bin/odoo" <<LAUNCHER
 #!/bin/sh
 exec "$VENV/bin/python" "$ROOT/devenv/odoo_launcher.py" "\$@"

@@ -83,3 +83,20 @@ def test_cooldown_counts_failed_rpc_calls_too(cooling_server):
     with pytest.raises(JsonRpcError):  # JSON-RPC from 127.0.0.1 is another address: refused only for the bad password
         server.jsonrpc("object", "execute_kw", server.db, 1, "wrong", "res.partner", "search_count", [[]])
     assert server.jsonrpc("object", "execute_kw", server.db, 1, "admin", "res.partner", "search_count", [[]]) > 0
+
+
+def test_wrong_passwords_in_the_security_control_dialog_count_too(cooling_server):
+    server = cooling_server
+    password = "pw-%s" % uuid.uuid4().hex
+    login, uid = server.create_user(password)
+    web = WebClient(server)
+    web.authenticate(login, password)
+    action = web.call_button("res.users", "api_key_wizard", [uid])
+    for guess in range(AFTER):
+        with pytest.raises(JsonRpcError) as refused:
+            web.confirm_password(action, "guess-%s" % guess)
+        assert "Incorrect password" in str(refused.value)
+    with pytest.raises(JsonRpcError) as refused:
+        web.confirm_password(action, password)
+    assert "Too many failed attempts" in str(refused.value)
+    assert web.call_kw("res.users.apikeys", "search_count", [[]]) == 0

@@ -6,6 +6,7 @@ from odoo.exceptions import AccessDenied, UserError
 from odoo.http import request
 
 from ..identity_check import SESSION_KEY
+from ..rpc_patches import remote_address
 
 
 class ResUsersIdentitycheck(models.TransientModel):
@@ -42,10 +43,16 @@ class ResUsersIdentitycheck(models.TransientModel):
 
     @api.multi
     def _confirm_password(self, password):
-        """Check the user's own password (never an API key) and remember it in the web session."""
+        """Check the user's own password (never an API key) and remember it in the web session.
+        Failures count towards the login cooldown: a stolen session cannot guess the password."""
+        users = self.env["res.users"]  # as the user: env.user is sudo()ed
+        address = remote_address()
+        if users._cooldown_seconds_left(address):
+            raise UserError(_("Too many failed attempts from your address: try again later."))
         try:
-            self.env["res.users"].check_credentials(password or "")  # as the user: env.user is sudo()ed
+            users.check_credentials(password or "")
         except AccessDenied:
+            users._record_failure(address)
             raise UserError(_("Incorrect password, try again."))
         if request:
             request.session[SESSION_KEY] = time.time()

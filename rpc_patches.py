@@ -104,7 +104,8 @@ def _check_api_key_of_the_call(execute_cr):
                 raise AccessDenied()
         if api_key and api_key[1] and method not in READ_METHODS:
             _logger.warning("Read-only API key #%s refused %s.%s for uid %s", api_key[0], obj, method, uid)
-            raise AccessError(_("This API key is read-only: it cannot call %s on %s.") % (method, obj))
+            message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
+            raise AccessError(message % {"method": method, "model": obj})
         return execute_cr(cr, uid, obj, method, *args, **kw)
 
     return wrapper

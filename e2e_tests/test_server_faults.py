@@ -55,7 +55,6 @@ def test_32_clients_for_60_seconds_get_only_correct_answers(prefork, key_user):
         list(pool.map(client, range(SOAK_CLIENTS)))
     assert errors == [], errors[:5]
     assert len(answers) == SOAK_CLIENTS and min(answers) > 0
-    print("%d calls in %ss by %d clients, no error" % (sum(answers), SOAK_SECONDS, SOAK_CLIENTS))
 
 
 def postgresql_cluster():

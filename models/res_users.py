@@ -5,10 +5,10 @@ from odoo import _, api, fields, models, SUPERUSER_ID
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
+from ..identity_check import check_identity
 from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
 from ..rpc_patches import is_object_call, remote_address, set_current_api_key
 from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPE, verified_key
-from ..identity_check import check_identity
 
 _logger = logging.getLogger(__name__)
 

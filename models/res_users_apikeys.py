@@ -144,7 +144,9 @@ class ResUsersApikeys(models.Model):
             raise UserError(_("Only administrators can make API keys that never expire."))
         max_days = owner._api_key_max_days()
         if fields.Datetime.from_string(expiration_date) > datetime.utcnow() + timedelta(days=max_days):
-            raise UserError(_("API keys of %s can last %g days at most.") % (owner.name, max_days))
+            raise UserError(
+                _("API keys of %(user)s can last %(days)g days at most.") % {"user": owner.name, "days": max_days}
+            )
 
     @api.model
     def _check_credentials(self, scope, key):

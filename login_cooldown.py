@@ -15,6 +15,7 @@ from odoo.exceptions import AccessDenied
 _logger = logging.getLogger(__name__)
 
 DEFAULTS = {"after": 10, "window": 60, "duration": 60}
+MAX_ADDRESSES = 10000  # beyond this, addresses whose window and cooldown are over are forgotten
 
 
 class LoginCooldownError(AccessDenied):
@@ -40,6 +41,8 @@ class LoginCooldown(object):
         """Count a failed attempt; start the cooldown at the threshold."""
         now = time.time()
         with self._lock:
+            if len(self._failures) > MAX_ADDRESSES:
+                self._forget_idle(now, settings["window"])
             state = self._failures.get(address)
             if state is None or now - state[1] > settings["window"]:
                 state = self._failures[address] = [0, now, 0]
@@ -51,6 +54,12 @@ class LoginCooldown(object):
                     "Login cooldown: %s failed %s times within %ss, refused for %ss",
                     address, settings["after"], settings["window"], settings["duration"],
                 )
+
+    def _forget_idle(self, now, window):
+        """Keep memory bounded when many addresses fail a few times each."""
+        for address, (_count, first, blocked_until) in list(self._failures.items()):
+            if blocked_until <= now and now - first > window:
+                del self._failures[address]
 
 
 def read_settings(env):

@@ -1,4 +1,5 @@
 """Fixtures of the end-to-end tests; the servers and clients are in odoo_servers.py."""
+import types
 import uuid
 
 import pytest
@@ -21,4 +22,4 @@ def user(server):
     login, uid = server.create_user(password)
     web = WebClient(server)
     assert web.authenticate(login, password)["uid"] == uid
-    return type("User", (), {"login": login, "uid": uid, "password": password, "web": web})
+    return types.SimpleNamespace(login=login, uid=uid, password=password, web=web)

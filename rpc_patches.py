@@ -75,7 +75,8 @@ def _remember_remote_address(wsgi_xmlrpc):
         try:
             return wsgi_xmlrpc(environ, start_response)
         except (xml.parsers.expat.ExpatError, ValueError) as error:
-            _logger.info("Malformed XML-RPC request from %s: %s", _call.remote_address, error)
+            # The error text may quote the request, credentials included: log only its kind.
+            _logger.info("Malformed XML-RPC request from %s (%s)", _call.remote_address, type(error).__name__)
             fault = xmlrpc.client.dumps(xmlrpc.client.Fault(1, "Malformed XML-RPC request"), methodresponse=True)
             return werkzeug.wrappers.Response(response=fault, mimetype="text/xml")(environ, start_response)
         finally:

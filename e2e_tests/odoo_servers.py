@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.error
 import urllib.request
 import uuid
@@ -107,6 +108,14 @@ class OdooServer:
 
     def set_param(self, key, value):
         self.admin("ir.config_parameter", "set_param", key, str(value))
+
+    def logged_in_user(self):
+        """A new internal user with its own password, logged in to the web client."""
+        password = "pw-%s" % uuid.uuid4().hex
+        login, uid = self.create_user(password)
+        web = WebClient(self)
+        assert web.authenticate(login, password)["uid"] == uid
+        return types.SimpleNamespace(login=login, uid=uid, password=password, web=web)
 
     def create_user(self, password):
         """A new internal user with its own password: returns (login, uid)."""

@@ -1,11 +1,10 @@
 """After too many failures from one address, that address waits; nobody else does."""
 import time
-import uuid
 import xmlrpc.client
 
 import pytest
 
-from odoo_servers import JsonRpcError, OdooServer, WebClient, copy_template
+from odoo_servers import JsonRpcError, OdooServer, copy_template
 
 AFTER, WINDOW, DURATION = 3, 60, 4
 
@@ -43,10 +42,8 @@ def cooling_server():
 
 def test_cooldown_refuses_one_address_then_lifts(cooling_server):
     server = cooling_server
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = server.create_user(password)
-    web = WebClient(server)
-    web.authenticate(login, password)
+    user = server.logged_in_user()
+    login, uid, password, web = user.login, user.uid, user.password, user.web
     key = web.new_api_key(uid, password, "used before the attack")
     attacker, bystander = "127.0.0.3", "127.0.0.4"
     assert obj(server, attacker).execute_kw(server.db, uid, key, "res.partner", "search_count", [[]]) > 0
@@ -86,17 +83,13 @@ def test_cooldown_counts_failed_rpc_calls_too(cooling_server):
 
 
 def test_wrong_passwords_in_the_security_control_dialog_count_too(cooling_server):
-    server = cooling_server
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = server.create_user(password)
-    web = WebClient(server)
-    web.authenticate(login, password)
-    action = web.call_button("res.users", "api_key_wizard", [uid])
+    user = cooling_server.logged_in_user()
+    action = user.web.call_button("res.users", "api_key_wizard", [user.uid])
     for guess in range(AFTER):
         with pytest.raises(JsonRpcError) as refused:
-            web.confirm_password(action, "guess-%s" % guess)
+            user.web.confirm_password(action, "guess-%s" % guess)
         assert "Incorrect password" in str(refused.value)
     with pytest.raises(JsonRpcError) as refused:
-        web.confirm_password(action, password)
+        user.web.confirm_password(action, user.password)
     assert "Too many failed attempts" in str(refused.value)
-    assert web.call_kw("res.users.apikeys", "search_count", [[]]) == 0
+    assert user.web.call_kw("res.users.apikeys", "search_count", [[]]) == 0

@@ -64,11 +64,8 @@ def test_uninstall_drops_the_keys_and_reinstall_starts_clean():
     db = copy_template("uninstall")
     odoo = OdooServer(db)
     try:
-        password = "pw-%s" % uuid.uuid4().hex
-        login, uid = odoo.create_user(password)
-        web = WebClient(odoo)
-        web.authenticate(login, password)
-        web.new_api_key(uid, password, "before uninstall")
+        user = odoo.logged_in_user()
+        user.web.new_api_key(user.uid, user.password, "before uninstall")
         module = odoo.admin("ir.module.module", "search", [("name", "=", "auth_apikeys")])
         odoo.admin("ir.module.module", "button_immediate_uninstall", module)
     finally:

@@ -4,13 +4,12 @@ Runs last (file order): the PostgreSQL restart drops every open connection."""
 import subprocess
 import threading
 import time
-import uuid
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from odoo_servers import OdooServer, WebClient, copy_template
+from odoo_servers import OdooServer, copy_template
 
 SOAK_SECONDS, SOAK_CLIENTS = 60, 32
 
@@ -24,11 +23,8 @@ def prefork():
 
 @pytest.fixture(scope="module")
 def key_user(prefork):
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = prefork.create_user(password)
-    web = WebClient(prefork)
-    web.authenticate(login, password)
-    return uid, password, web.new_api_key(uid, password, "soak")
+    user = prefork.logged_in_user()
+    return user.uid, user.password, user.web.new_api_key(user.uid, user.password, "soak")
 
 
 def test_32_clients_for_60_seconds_get_only_correct_answers(prefork, key_user):

@@ -8,12 +8,11 @@ from odoo.http import request
 from ..identity_check import check_identity
 from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
 from ..rpc_patches import is_object_call, remote_address, set_current_api_key
-from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPE, verified_key
+from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPES, verified_key
 
 _logger = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
-RPC_SCOPES = (RPC_SCOPE, READ_ONLY_SCOPE)
 RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
 MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
 

@@ -35,6 +35,7 @@ LAST_USE_INTERVAL = 60  # seconds
 
 RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
 READ_ONLY_SCOPE = "rpc:read"  # not native: after an upgrade native Odoo refuses these keys rather than widen them
+RPC_SCOPES = (RPC_SCOPE, READ_ONLY_SCOPE)  # what a key may have to be used over RPC
 
 
 def _cache_key(dbname, key):
@@ -112,7 +113,7 @@ class ResUsersApikeys(models.Model):
         or to the current user; `expiration_date` (UTC) must respect the
         owner's groups, see _check_expiration_date."""
         owner = user or self.env.user
-        if owner.id != self.env.uid and not self.env.user.has_group("base.group_system"):
+        if owner.id != self.env.uid and not self._by_administrator():
             raise AccessError(_("Only administrators can make API keys for other users."))
         self._check_expiration_date(owner, expiration_date)
         key = binascii.hexlify(os.urandom(API_KEY_SIZE)).decode()
@@ -138,7 +139,7 @@ class ResUsersApikeys(models.Model):
         maximum: the largest `api_key_duration` of the owner's groups."""
         if expiration_date and fields.Datetime.from_string(expiration_date) <= datetime.utcnow():
             raise UserError(_("The expiry date of an API key must be in the future."))
-        if self.env.user.has_group("base.group_system"):
+        if self._by_administrator():
             return
         if not expiration_date:
             raise UserError(_("Only administrators can make API keys that never expire."))
@@ -147,6 +148,11 @@ class ResUsersApikeys(models.Model):
             raise UserError(
                 _("API keys of %(user)s can last %(days)g days at most.") % {"user": owner.name, "days": max_days}
             )
+
+    @api.model
+    def _by_administrator(self):
+        """Administrators (Settings access) manage everyone's keys, free of the duration limits."""
+        return self.env.user.has_group("base.group_system")
 
     @api.model
     def _check_credentials(self, scope, key):
@@ -182,7 +188,7 @@ class ResUsersApikeys(models.Model):
     @api.model
     def _still_valid_for_call(self, key_id):
         """The RPC layer's re-check of a key accepted from the cache, in the call's own transaction."""
-        if not self._still_valid(key_id, (RPC_SCOPE, READ_ONLY_SCOPE)):
+        if not self._still_valid(key_id, RPC_SCOPES):
             return False
         self._record_use(key_id)
         return True
@@ -265,12 +271,12 @@ class ResUsersApikeys(models.Model):
     def _rotated_expiration_date(self, key):
         """The old key's lifetime from now, capped by the owner's maximum unless an administrator rotates."""
         if not key.expiration_date:
-            if self.env.user.has_group("base.group_system"):
+            if self._by_administrator():
                 return None
             lifetime = timedelta(days=self.env.user._api_key_max_days())
         else:
             lifetime = fields.Datetime.from_string(key.expiration_date) - fields.Datetime.from_string(key.create_date)
-            if not self.env.user.has_group("base.group_system"):
+            if not self._by_administrator():
                 lifetime = min(lifetime, timedelta(days=self.env.user._api_key_max_days()))
         return fields.Datetime.to_string(datetime.utcnow() + lifetime)
 
@@ -285,7 +291,7 @@ class ResUsersApikeys(models.Model):
     @api.multi
     def _remove(self):
         """Delete keys: the owner's own, or any for an administrator."""
-        if not (self.env.user.has_group("base.group_system") or self.mapped("user_id") <= self.env.user):
+        if not (self._by_administrator() or self.mapped("user_id") <= self.env.user):
             raise AccessError(_("You can only delete your own API keys."))
         for key in self:
             _logger.info(

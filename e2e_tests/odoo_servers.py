@@ -49,7 +49,7 @@ def copy_template(name):
 class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
-    def __init__(self, db, workers=0, name=None):
+    def __init__(self, db, workers=0, name=None, db_host=None, db_port=None):
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
@@ -62,6 +62,8 @@ class OdooServer:
         ]
         if workers:
             args += ["--longpolling-port", str(free_port())]
+        if db_host:  # another PostgreSQL than the machine's
+            args += ["--db_host", db_host, "--db_port", str(db_port)]
         self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.wait_until_serving()
 

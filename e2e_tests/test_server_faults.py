@@ -1,7 +1,7 @@
 """The server under sustained load, and when PostgreSQL goes away and comes back.
 
-Runs last (file order): the PostgreSQL restart drops every open connection."""
-import subprocess
+PostgreSQL is restarted in a cluster of the test's own: restarting the
+machine's would drop every other connection to every other database."""
 import threading
 import time
 import xmlrpc.client
@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from odoo_servers import OdooServer, copy_template
+from private_postgres import PrivatePostgres
 
 SOAK_SECONDS, SOAK_CLIENTS = 60, 32
 
@@ -21,10 +22,33 @@ def prefork():
     odoo.stop()
 
 
+def new_key_user(server):
+    """(uid, password, key) of a new user with an API key."""
+    user = server.logged_in_user()
+    return user.uid, user.password, user.web.new_api_key(user.uid, user.password, "faults")
+
+
 @pytest.fixture(scope="module")
 def key_user(prefork):
-    user = prefork.logged_in_user()
-    return user.uid, user.password, user.web.new_api_key(user.uid, user.password, "soak")
+    return new_key_user(prefork)
+
+
+@pytest.fixture
+def postgres(request):
+    """A PostgreSQL cluster of its own, stopped and removed even if the test fails."""
+    cluster = PrivatePostgres("pgrestart")
+    request.addfinalizer(cluster.stop)
+    cluster.start()
+    return cluster
+
+
+@pytest.fixture
+def private_prefork(request, postgres):
+    """A prefork server on the test's own cluster, stopped before the cluster is."""
+    db = postgres.copy_database(copy_template("pgrestart"))
+    odoo = OdooServer(db, workers=2, name="pgrestart", db_host=postgres.folder, db_port=postgres.port)
+    request.addfinalizer(odoo.stop)
+    return odoo
 
 
 def test_32_clients_for_60_seconds_get_only_correct_answers(prefork, key_user):
@@ -53,25 +77,19 @@ def test_32_clients_for_60_seconds_get_only_correct_answers(prefork, key_user):
     assert len(answers) == SOAK_CLIENTS and min(answers) > 0
 
 
-def postgresql_cluster():
-    """(version, name) of the running cluster, from Debian's pg_lsclusters."""
-    line = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=True).stdout.split("\n")[0]
-    version, name = line.split()[:2]
-    return version, name
-
-
-def test_postgresql_restart_fails_calls_cleanly_then_recovers(prefork, key_user):
-    uid, password, key = key_user
-    expected = prefork.admin("res.partner", "search_count", [])
+def test_postgresql_restart_fails_calls_cleanly_then_recovers(private_prefork, postgres):
+    uid, password, key = new_key_user(private_prefork)
+    expected = private_prefork.admin("res.partner", "search_count", [])
     outcomes = []
     stop = threading.Event()
 
     def client():
-        proxy = xmlrpc.client.ServerProxy(prefork.url + "/xmlrpc/2/object")
+        proxy = xmlrpc.client.ServerProxy(private_prefork.url + "/xmlrpc/2/object")
         while not stop.is_set():
             started = time.time()
             try:
-                outcomes.append(("ok", proxy.execute_kw(prefork.db, uid, key, "res.partner", "search_count", [[]])))
+                result = proxy.execute_kw(private_prefork.db, uid, key, "res.partner", "search_count", [[]])
+                outcomes.append(("ok", result))
             except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError, ConnectionError) as error:
                 outcomes.append(("failed", type(error).__name__))
             assert time.time() - started < 30, "a call hung while PostgreSQL restarted"
@@ -79,7 +97,7 @@ def test_postgresql_restart_fails_calls_cleanly_then_recovers(prefork, key_user)
     with ThreadPoolExecutor(2) as pool:
         futures = [pool.submit(client) for _ in range(2)]
         time.sleep(1)
-        subprocess.run(["pg_ctlcluster", *postgresql_cluster(), "restart"], check=True)
+        postgres.restart()
         time.sleep(3)
         stop.set()
         for future in futures:
@@ -90,10 +108,10 @@ def test_postgresql_restart_fails_calls_cleanly_then_recovers(prefork, key_user)
     deadline = time.time() + 30
     while True:
         try:
-            assert prefork.execute_kw(uid, key, "res.partner", "search_count", [[]]) == expected
+            assert private_prefork.execute_kw(uid, key, "res.partner", "search_count", [[]]) == expected
             break
         except (xmlrpc.client.Fault, xmlrpc.client.ProtocolError):
             assert time.time() < deadline, "the server did not recover after PostgreSQL came back"
             time.sleep(0.5)
-    assert prefork.execute_kw(uid, password, "res.partner", "search_count", [[]]) == expected
-    assert prefork.process.poll() is None, "the server must stay up"
+    assert private_prefork.execute_kw(uid, password, "res.partner", "search_count", [[]]) == expected
+    assert private_prefork.process.poll() is None, "the server must stay up"

@@ -1,40 +1,50 @@
-"""Small changes to Odoo 11's RPC layer that API keys rely on.
+"""What API keys need to know about the RPC call being served.
 
 Applied once, when Odoo imports the addon; each wraps one of Odoo's functions.
 - XML-RPC runs outside ``odoo.http``, so Odoo 11 cannot tell where a call
   comes from: remember the caller's address during the call (logs, login
   cooldown, a key's last use).
-- Remember which API key authenticated the current call (key rotation); at
-  the one place every ``object.execute(_kw)`` call passes, re-check a key that
+- Mark the moments when the RPC layer authenticates a call's own credentials
+  (``security.check``, ``security.login``, ``common.authenticate``): the only
+  moments a key may stand for the password. Odoo 11 has no equivalent of
+  native Odoo 14+'s "interactive" flag; this is it.
+- Remember which API key authenticated the current call (rotation); at the
+  one place every ``object.execute(_kw)`` call passes, re-check a key that
   res.users.check accepted from its cache, inside the call's own transaction,
   and let a read-only key call read methods only, whatever the client sends.
-- A request that is not well-formed XML-RPC (a NUL byte, say) gets a fault
-  instead of a 500 error page.
-- JSON-RPC errors carry the server's traceback; an AccessDenied (wrong
-  password or key, cooldown) no longer does, as in Odoo 14+.
+- Methods that test a password (``res.users.check`` …) cannot be called by
+  clients, neither over RPC nor from the web client.
 """
 import functools
 import logging
 import threading
-import xml.parsers.expat
-import xmlrpc.client
-
-import werkzeug.wrappers
 
 import odoo.api
 import odoo.http
+import odoo.service.common
 import odoo.service.model
+import odoo.service.security
 import odoo.service.wsgi_server
 from odoo import _
+from odoo.addons.web.controllers.main import DataSet
 from odoo.exceptions import AccessDenied, AccessError
+from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
 _call = threading.local()
+_warned = set()  # warnings given once per process
 
+RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
 READ_METHODS = frozenset([
     "search", "search_read", "read", "search_count", "name_get", "name_search",
     "fields_get", "default_get", "read_group",
 ])
+# What a read-only key may call beyond reading: nothing that widens what it can do.
+READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_current"])}
+# Public in Odoo 11 for historical reasons, but each one tests a password (of
+# any user, for `check` and `authenticate`) or the master password: private
+# as in Odoo 14+, so that no client can guess through them.
+NOT_CALLABLE_REMOTELY = {"res.users": frozenset(["authenticate", "check", "check_credentials", "check_super"])}
 
 
 def remote_address():
@@ -44,11 +54,24 @@ def remote_address():
     return getattr(_call, "remote_address", "n/a")
 
 
-def set_current_api_key(key_id, read_only=False, recheck=False):
-    """Called by res.users.check once a key authenticated this call (None: no key).
+def is_rpc_call():
+    """True for XML-RPC and /jsonrpc; False for every web-client route (/web/login, sessions ...)."""
+    request = odoo.http.request
+    return not request or request.httprequest.path in RPC_HTTP_PATHS
+
+
+def key_may_authenticate():
+    """True only while the RPC layer checks the credentials a call came with,
+    over XML-RPC or /jsonrpc. Anywhere else (change_password, the password
+    dialog, web logins, any addon's own password check) a key is no password."""
+    return getattr(_call, "authenticating", False) and is_rpc_call()
+
+
+def set_current_api_key(key_id, user_id, read_only=False, recheck=False):
+    """Called by res.users.check once a key of `user_id` authenticated this call.
     With `recheck`, the key was accepted from the process's cache and execute_cr
     must confirm, in the call's transaction, that its row is still valid."""
-    _call.api_key = (key_id, read_only, recheck) if key_id else None
+    _call.api_key = (key_id, user_id, read_only, recheck)
 
 
 def is_object_call():
@@ -61,11 +84,23 @@ def current_api_key_id():
     return (getattr(_call, "api_key", None) or (None,))[0]
 
 
-def _patch(module, name, wrap):
+def current_api_key_user_id():
+    """Id of the user whose API key authenticated the current RPC call, or None."""
+    return (getattr(_call, "api_key", None) or (None, None))[1]
+
+
+def refuse_if_not_callable_remotely(model, method):
+    if method in NOT_CALLABLE_REMOTELY.get(model, ()):
+        raise AccessError(_("%(model)s.%(method)s cannot be called remotely.") % {"model": model, "method": method})
+
+
+def patch(module, name, wrap):
+    """Replace `module.name` by `wrap(original)`, once per `wrap` (the registry may load twice)."""
     original = getattr(module, name)
-    if not getattr(original, "auth_apikeys_patch", False):
+    applied = getattr(original, "auth_apikeys_patches", frozenset())
+    if wrap.__name__ not in applied:
         wrapper = functools.wraps(original)(wrap(original))
-        wrapper.auth_apikeys_patch = True
+        wrapper.auth_apikeys_patches = applied | {wrap.__name__}
         setattr(module, name, wrapper)
 
 
@@ -74,13 +109,38 @@ def _remember_remote_address(wsgi_xmlrpc):
         _call.remote_address = environ.get("REMOTE_ADDR", "n/a")
         try:
             return wsgi_xmlrpc(environ, start_response)
-        except (xml.parsers.expat.ExpatError, ValueError) as error:
-            # The error text may quote the request, credentials included: log only its kind.
-            _logger.info("Malformed XML-RPC request from %s (%s)", _call.remote_address, type(error).__name__)
-            fault = xmlrpc.client.dumps(xmlrpc.client.Fault(1, "Malformed XML-RPC request"), methodresponse=True)
-            return werkzeug.wrappers.Response(response=fault, mimetype="text/xml")(environ, start_response)
         finally:
             del _call.remote_address
+
+    return wrapper
+
+
+def _warn_if_forwarded_address_ignored(application_unproxied):
+    """Behind a proxy that Odoo does not trust, every client has the proxy's
+    address: one bad client would start the login cooldown for all of them."""
+
+    def wrapper(environ, start_response):
+        if "HTTP_X_FORWARDED_FOR" in environ and "forwarded" not in _warned and not (
+            config["proxy_mode"] and "HTTP_X_FORWARDED_HOST" in environ
+        ):
+            _warned.add("forwarded")
+            _logger.warning(
+                "Requests carry X-Forwarded-For but Odoo ignores it (it needs --proxy-mode and an "
+                "X-Forwarded-Host header): every client has the proxy's address %s, for the login "
+                "cooldown too", environ.get("REMOTE_ADDR"),
+            )
+        return application_unproxied(environ, start_response)
+
+    return wrapper
+
+
+def _authenticates_the_call(check):
+    def wrapper(*args):
+        _call.authenticating = True
+        try:
+            return check(*args)
+        finally:
+            _call.authenticating = False
 
     return wrapper
 
@@ -98,13 +158,13 @@ def _forget_api_key_after_each_call(dispatch_rpc):
 
 def _check_api_key_of_the_call(execute_cr):
     def wrapper(cr, uid, obj, method, *args, **kw):
+        refuse_if_not_callable_remotely(obj, method)
         api_key = getattr(_call, "api_key", None)
-        if api_key and api_key[2]:
+        if api_key and api_key[3]:
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
             if not keys._still_valid_for_call(api_key[0]):
                 raise AccessDenied()
-        if api_key and api_key[1] and method not in READ_METHODS:
-            _logger.warning("Read-only API key #%s refused %s.%s for uid %s", api_key[0], obj, method, uid)
+        if api_key and api_key[2] and method not in READ_METHODS | READ_ONLY_KEY_METHODS.get(obj, frozenset()):
             message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
             raise AccessError(message % {"method": method, "model": obj})
         return execute_cr(cr, uid, obj, method, *args, **kw)
@@ -112,18 +172,20 @@ def _check_api_key_of_the_call(execute_cr):
     return wrapper
 
 
-def _without_traceback_on_access_denied(serialize_exception):
-    def wrapper(exception):
-        serialized = serialize_exception(exception)
-        if isinstance(exception, AccessDenied):
-            serialized["debug"] = ""
-        return serialized
+def _refuse_methods_not_callable_remotely(call_kw):
+    def wrapper(self, model, method, args, kwargs):
+        refuse_if_not_callable_remotely(model, method)
+        return call_kw(self, model, method, args, kwargs)
 
     return wrapper
 
 
 def apply():
-    _patch(odoo.service.wsgi_server, "wsgi_xmlrpc", _remember_remote_address)
-    _patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
-    _patch(odoo.service.model, "execute_cr", _check_api_key_of_the_call)
-    _patch(odoo.http, "serialize_exception", _without_traceback_on_access_denied)
+    patch(odoo.service.wsgi_server, "application_unproxied", _warn_if_forwarded_address_ignored)
+    patch(odoo.service.wsgi_server, "wsgi_xmlrpc", _remember_remote_address)
+    patch(odoo.service.security, "check", _authenticates_the_call)
+    patch(odoo.service.security, "login", _authenticates_the_call)
+    patch(odoo.service.common, "exp_authenticate", _authenticates_the_call)
+    patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
+    patch(odoo.service.model, "execute_cr", _check_api_key_of_the_call)
+    patch(DataSet, "_call_kw", _refuse_methods_not_callable_remotely)

@@ -2,6 +2,8 @@
 them the way scripts and the web client do: XML-RPC, JSON-RPC, web sessions.
 
 Used by the end-to-end tests (through conftest.py) and by the benchmarks."""
+import functools
+import http.client
 import http.cookiejar
 import json
 import os
@@ -49,7 +51,7 @@ def copy_template(name):
 class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
-    def __init__(self, db, workers=0, name=None, db_host=None, db_port=None):
+    def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None):
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
@@ -57,7 +59,7 @@ class OdooServer:
         self.log_path = ARTIFACTS / ("server-%s-%s.log" % (db, name or self.port))
         self.log_file = open(self.log_path, "w")
         args = [
-            ODOO, "-d", db, "--db-filter", "^%s$" % db, "--http-port", str(self.port),
+            ODOO, "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
             "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
         ]
         if workers:
@@ -94,13 +96,15 @@ class OdooServer:
         self.log_file.flush()
         return self.log_path.read_text()
 
-    def xmlrpc(self, service, versioned=True):
-        return xmlrpc.client.ServerProxy("%s/xmlrpc/%s%s" % (self.url, "2/" if versioned else "", service))
+    def xmlrpc(self, service, versioned=True, address=None):
+        """An XML-RPC proxy; its connections leave from the loopback `address` if given."""
+        return xmlrpc.client.ServerProxy("%s/xmlrpc/%s%s" % (self.url, "2/" if versioned else "", service),
+                                         transport=FromAddress(address) if address else None)
 
-    def jsonrpc(self, service, method, *args):
+    def jsonrpc(self, service, method, *args, address=None):
         """POST /jsonrpc; returns the result or raises JsonRpcError."""
         body = {"jsonrpc": "2.0", "method": "call", "params": {"service": service, "method": method, "args": args}}
-        return post_json(self.url + "/jsonrpc", body)
+        return post_json(self.url + "/jsonrpc", body, opener_from(address) if address else None)
 
     def execute_kw(self, uid, secret, model, method, args, kwargs=None):
         return self.xmlrpc("object").execute_kw(self.db, uid, secret, model, method, args, kwargs or {})
@@ -111,19 +115,50 @@ class OdooServer:
     def set_param(self, key, value):
         self.admin("ir.config_parameter", "set_param", key, str(value))
 
-    def logged_in_user(self):
-        """A new internal user with its own password, logged in to the web client."""
+    def logged_in_user(self, address="127.0.0.1", groups=None):
+        """A new user with its own password, logged in to the web client from `address`."""
         password = "pw-%s" % uuid.uuid4().hex
-        login, uid = self.create_user(password)
-        web = WebClient(self)
+        login, uid = self.create_user(password, groups)
+        web = WebClient(self, address)
         assert web.authenticate(login, password)["uid"] == uid
         return types.SimpleNamespace(login=login, uid=uid, password=password, web=web)
 
-    def create_user(self, password):
-        """A new internal user with its own password: returns (login, uid)."""
+    def create_user(self, password, groups=None):
+        """A new user with its own password, internal unless `groups` (XML ids) says otherwise: (login, uid)."""
         login = "user-%s" % uuid.uuid4().hex[:10]
-        uid = self.admin("res.users", "create", {"name": login, "login": login, "password": password})
+        values = {"name": login, "login": login, "password": password}
+        if groups:
+            group_ids = [self.admin("ir.model.data", "xmlid_to_res_id", xmlid) for xmlid in groups]
+            values["groups_id"] = [(6, 0, group_ids)]
+        uid = self.admin("res.users", "create", values)
         return login, uid
+
+
+class FromAddress(xmlrpc.client.Transport):
+    """An XML-RPC transport whose connections leave from a chosen loopback address."""
+
+    def __init__(self, address):
+        super().__init__()
+        self.address = address
+
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.source_address = (self.address, 0)
+        return connection
+
+
+class _FromAddressHandler(urllib.request.HTTPHandler):
+    def __init__(self, address):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(http.client.HTTPConnection, source_address=(self.address, 0)), req)
+
+
+def opener_from(address, *handlers):
+    """A urllib opener whose connections leave from the loopback `address`."""
+    return urllib.request.build_opener(_FromAddressHandler(address), *handlers)
 
 
 class JsonRpcError(Exception):
@@ -144,10 +179,10 @@ def post_json(url, body, opener=None):
 class WebClient:
     """What the web client does over HTTP, with a session cookie."""
 
-    def __init__(self, server):
+    def __init__(self, server, address="127.0.0.1"):
         self.server = server
         self.cookies = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+        self.opener = opener_from(address, urllib.request.HTTPCookieProcessor(self.cookies))
 
     def json(self, path, params):
         body = {"jsonrpc": "2.0", "method": "call", "params": params, "id": 1}
@@ -179,6 +214,12 @@ class WebClient:
     def call_button(self, model, method, ids):
         params = {"model": model, "method": method, "args": [ids]}
         return self.json("/web/dataset/call_button", params)
+
+    def change_password(self, old, new):
+        """The web client's Change Password dialog: returns its answer ({'new_password'} or {'error'})."""
+        fields = [{"name": "old_pwd", "value": old}, {"name": "new_password", "value": new},
+                  {"name": "confirm_pwd", "value": new}]
+        return self.json("/web/session/change_password", {"fields": fields})
 
     def confirm_password(self, action, password):
         """Type the password in the Security Control dialog and confirm it."""

@@ -2,24 +2,20 @@ import logging
 import re
 
 from odoo import _, api, fields, models, SUPERUSER_ID
-from odoo.exceptions import AccessDenied
-from odoo.http import request
+from odoo.exceptions import AccessDenied, AccessError
+from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 
 from ..identity_check import check_identity
 from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
-from ..rpc_patches import is_object_call, remote_address, set_current_api_key
+from ..rpc_patches import (
+    current_api_key_user_id, is_object_call, is_rpc_call, key_may_authenticate, remote_address, set_current_api_key,
+)
 from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPES, verified_key
 
 _logger = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
-RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
 MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
-
-
-def is_rpc_call():
-    """True for XML-RPC and /jsonrpc; False for every web-client route (/web/login, sessions ...)."""
-    return not request or request.httprequest.path in RPC_HTTP_PATHS
 
 
 def looks_like_api_key(credential):
@@ -27,42 +23,64 @@ def looks_like_api_key(credential):
 
 
 def is_usable_credential(credential):
-    """Odoo 11 answers other types, a NUL byte or a huge string with a traceback: refuse them plainly."""
-    return isinstance(credential, str) and len(credential) <= MAX_CREDENTIAL_LENGTH and "\x00" not in credential
+    """Odoo 11 answers other types, a NUL byte or a huge string with a traceback,
+    and an empty password may match an empty password column: refuse them plainly."""
+    return (
+        isinstance(credential, str) and 0 < len(credential) <= MAX_CREDENTIAL_LENGTH and "\x00" not in credential
+    )
 
 
 class ResUsers(models.Model):
+    """Where every credential is checked: keys stand for the password only for
+    the RPC call they come with (see rpc_patches.key_may_authenticate); every
+    password check counts its failures towards the login cooldown."""
+
     _inherit = "res.users"
 
-    api_key_ids = fields.One2many("res.users.apikeys", "user_id", string="API Keys")
+    # Computed, not stored: Odoo 11 resolves a domain on a stored one2many in SQL,
+    # without record rules, so searching on it would tell anyone who holds keys.
+    api_key_ids = fields.One2many(
+        "res.users.apikeys", "user_id", string="API Keys", compute="_compute_api_key_ids",
+        search="_search_api_key_ids",
+    )
 
     def __init__(self, pool, cr):
         """Let users read their own key list from the Preferences dialog."""
         super(ResUsers, self).__init__(pool, cr)
         type(self).SELF_READABLE_FIELDS = type(self).SELF_READABLE_FIELDS + ["api_key_ids"]
 
-    # -- Authentication: common.authenticate / common.login, and web logins --
+    # -- The credentials of an RPC call: common.authenticate / common.login --
+
+    @classmethod
+    def authenticate(cls, db, login, password, user_agent_env):
+        """A key logs in without Odoo 11's side effect for the superuser (setting
+        web.base.url from `user_agent_env`): that is the web client's business."""
+        if key_may_authenticate() and looks_like_api_key(password):
+            return cls._login(db, login, password)
+        return super(ResUsers, cls).authenticate(db, login, password, user_agent_env)
 
     @classmethod
     def _login(cls, db, login, password):
-        """Try a key first (over RPC only): it costs no password hash."""
+        """Try a key first where a key may stand for the password: it costs no
+        password hash. During a cooldown, only a key this process verified before."""
         address = remote_address()
-        if cls._cooldown_seconds_left(address):
-            return cls._refuse_in_cooldown(address)
+        in_cooldown = bool(cls._cooldown_seconds_left(address))
         uid = False
-        if is_usable_credential(password):
-            if is_rpc_call() and looks_like_api_key(password):
-                uid = cls._login_with_api_key(db, login, password)
-            uid = uid or super(ResUsers, cls)._login(db, login, password)
+        if key_may_authenticate() and looks_like_api_key(password):
+            uid = cls._login_with_api_key(db, login, password, verified_before=in_cooldown)
+        if not uid and in_cooldown:
+            return cls._refuse_login_in_cooldown(address)
+        if not uid and is_usable_credential(password):
+            uid = super(ResUsers, cls)._login(db, login, password)
         if not uid:
             cls._record_failure(address)
         return uid
 
     @classmethod
-    def _login_with_api_key(cls, db, login, key):
+    def _login_with_api_key(cls, db, login, key, verified_before):
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            match = env["res.users.apikeys"]._match(key, RPC_SCOPES)
+            match = env["res.users.apikeys"]._match(key, RPC_SCOPES, verified_before=verified_before)
             if not match or env["res.users"].browse(match[1]).login != login:
                 return False
             env["res.users.apikeys"]._record_use(match[0])
@@ -71,49 +89,87 @@ class ResUsers(models.Model):
             )
             return match[1]
 
-    # -- Every object.execute / execute_kw call, and every web session request --
+    # -- Every other credential check: each RPC call's, change_password's old password, the password dialog --
 
     @classmethod
     def check(cls, db, uid, passwd):
-        """Accept the user's own valid key over RPC.
+        """Accept the user's own valid key only for the RPC call it came with;
+        check a password everywhere else, counting failures, refused in a cooldown.
 
         Keys never enter Odoo's per-process password cache, so a deleted key
         is refused on the very next call in every worker. From an address in
         cooldown, only keys this process verified before still pass."""
-        if not is_rpc_call():
-            return super(ResUsers, cls).check(db, uid, passwd)
         if not is_usable_credential(passwd):
             raise AccessDenied()
         address = remote_address()
         in_cooldown = bool(cls._cooldown_seconds_left(address))
-        set_current_api_key(None)
-        if looks_like_api_key(passwd):
-            verified = verified_key(cls.pool.db_name, passwd)
-            if verified and verified[1] == uid and is_object_call():
-                # The hot path: no query here; the call re-reads the key in its own transaction.
-                set_current_api_key(verified[0], read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
-                return
-            if cls._check_api_key(uid, passwd, verified_before=in_cooldown):
+        if key_may_authenticate() and looks_like_api_key(passwd):
+            if cls._check_api_key_of_the_call(uid, passwd, in_cooldown):
                 return
         if in_cooldown:
-            return cls._refuse_in_cooldown(address)
+            raise cls._cooldown_error(address)
         try:
-            return super(ResUsers, cls).check(db, uid, passwd)
+            super(ResUsers, cls).check(db, uid, passwd)
         except AccessDenied:
             cls._record_failure(address)
             raise
 
     @classmethod
-    def _check_api_key(cls, uid, key, verified_before=False):
+    def _check_api_key_of_the_call(cls, uid, key, in_cooldown):
         """True if `key` is a valid key of `uid`; tells the RPC layer which key and whether it is read-only."""
+        verified = verified_key(cls.pool.db_name, key)
+        if verified and verified[1] == uid and is_object_call():
+            # The hot path: no query here; the call re-reads the key in its own transaction.
+            set_current_api_key(verified[0], uid, read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
+            return True
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
-            match = keys._match(key, RPC_SCOPES, verified_before=verified_before)
+            match = keys._match(key, RPC_SCOPES, verified_before=in_cooldown)
             if not match or match[1] != uid:
                 return False
             keys._record_use(match[0])
-        set_current_api_key(match[0], read_only=match[2] == READ_ONLY_SCOPE, recheck=False)
+        set_current_api_key(match[0], uid, read_only=match[2] == READ_ONLY_SCOPE, recheck=False)
         return True
+
+    @api.model
+    def _check_typed_password(self, password):
+        """The current user's own password, typed in a dialog: never a key, never
+        empty, failures counted. Raises AccessDenied (LoginCooldownError in a cooldown)."""
+        self.check(self.env.cr.dbname, self.env.uid, password)
+
+    @api.multi
+    def write(self, values):
+        """A call authenticated by an API key never sets its own user's password:
+        a key must not become the password (change it with the password)."""
+        if "password" in values and current_api_key_user_id() in self.ids:
+            raise AccessError(_("An API key cannot change the password of its user."))
+        return super(ResUsers, self).write(values)
+
+    # -- The key list --
+
+    def _compute_api_key_ids(self):
+        """The keys the reader may see (record rules): their own, or all for an administrator."""
+        keys = self.env["res.users.apikeys"]
+        for user in self:
+            user.api_key_ids = keys.search([("user_id", "=", user.id)])
+
+    def _search_api_key_ids(self, operator, value):
+        """Users holding (or not) the keys that `operator` and `value` select, as
+        a one2many domain means; a non-administrator finds only themself."""
+        keys = self.env["res.users.apikeys"].sudo()
+        if value is False or value is None:
+            selected = keys.search([])
+        elif isinstance(value, str):
+            positive = operator[4:] if operator.startswith("not ") else "=" if operator == "!=" else operator
+            selected = keys.search([("name", positive, value)])
+        else:
+            ids = value if isinstance(value, (list, tuple)) else [value]
+            selected = keys.browse([key_id for key_id in ids if isinstance(key_id, int)]).exists()
+        holds = (operator in NEGATIVE_TERM_OPERATORS) == (value is False or value is None)
+        domain = [("id", "in" if holds else "not in", selected.mapped("user_id").ids)]
+        if not self.env["res.users.apikeys"]._by_administrator():
+            domain = ["&", ("id", "=", self.env.uid)] + domain
+        return domain
 
     # -- Login cooldown (login_cooldown.py) --
 
@@ -128,15 +184,20 @@ class ResUsers(models.Model):
         return cls._login_cooldown().blocked_for(address)
 
     @classmethod
-    def _refuse_in_cooldown(cls, address):
-        """Over RPC, say why; a web login just fails (Odoo 11's login page shows no other error)."""
+    def _cooldown_error(cls, address):
         _logger.warning("Login cooldown: refused an attempt from %s", address)
-        if not is_rpc_call():
-            return False
-        raise LoginCooldownError(
+        return LoginCooldownError(
             _("Too many failed logins from your address: try again in %s seconds.")
             % cls._cooldown_seconds_left(address)
         )
+
+    @classmethod
+    def _refuse_login_in_cooldown(cls, address):
+        """Over RPC, say why; a web login just fails (Odoo 11's login page shows no other error)."""
+        error = cls._cooldown_error(address)
+        if is_rpc_call():
+            raise error
+        return False
 
     @classmethod
     def _record_failure(cls, address):
@@ -165,4 +226,4 @@ class ResUsers(models.Model):
     def _api_key_max_days(self):
         """The longest lifetime the user's groups allow their keys: 1 day if none sets one."""
         self.ensure_one()
-        return max(self.groups_id.mapped("api_key_duration") or [0]) or 1
+        return max(self.sudo().groups_id.mapped("api_key_duration") or [0]) or 1

@@ -245,9 +245,11 @@ class ResUsersApikeys(models.Model):
     def rotate(self, revoke=False, name=None):
         """Return a new key for the user of the calling key, with its scope and a
         lifetime like its own (within the user's limit); with `revoke`, also
-        delete the calling key, in the same transaction."""
+        delete the calling key, in the same transaction. A read-only key may
+        call it: it only ever makes another read-only key."""
         current = self._calling_key()
-        new_key = self._generate(current.scope, name or current.name, self._rotated_expiration_date(current))
+        readable = current.sudo()  # the caller holds this key, whatever access rights their groups give
+        new_key = self._generate(readable.scope, name or readable.name, self._rotated_expiration_date(readable))
         _logger.info("API key #%s of %s (#%s) rotated from %s", current.id, self.env.user.login, self.env.uid,
                      remote_address())
         if revoke:
@@ -290,13 +292,16 @@ class ResUsersApikeys(models.Model):
 
     @api.multi
     def _remove(self):
-        """Delete keys: the owner's own, or any for an administrator."""
-        if not (self._by_administrator() or self.mapped("user_id") <= self.env.user):
+        """Delete keys: the owner's own, or any for an administrator. Read as
+        superuser, so that users outside the internal group (portal users)
+        can delete their own keys too."""
+        keys = self.sudo()
+        if not (self._by_administrator() or keys.mapped("user_id") <= self.env.user):
             raise AccessError(_("You can only delete your own API keys."))
-        for key in self:
+        for key in keys:
             _logger.info(
                 "API key #%s of %s (#%s) deleted by %s (#%s) from %s",
                 key.id, key.user_id.login, key.user_id.id, self.env.user.login, self.env.uid, remote_address(),
             )
-        self.sudo().unlink()
+        keys.unlink()
         return {"type": "ir.actions.act_window_close"}

@@ -53,3 +53,14 @@ class TestApiKeyAccess(TransactionCase):
         with self.assertRaises(AccessError):
             key.sudo(self.demo)._remove()
         self.assertTrue(key.exists())
+
+    def test_searching_users_by_keys_finds_only_the_searching_user(self):
+        other_key = self.other.api_key_ids
+        users = self.env["res.users"].sudo(self.demo)
+        self.assertEqual(users.search([("api_key_ids", "!=", False)]), self.demo)
+        self.assertFalse(users.search([("api_key_ids", "in", other_key.ids)]))
+        self.assertFalse(users.search([("api_key_ids", "=", False)]))
+        admins = self.env["res.users"].sudo(self.admin)
+        self.assertEqual(admins.search([("api_key_ids", "in", other_key.ids)]), self.other)
+        self.assertIn(self.other, admins.search([("api_key_ids", "!=", False)]))
+        self.assertNotIn(self.other, admins.search([("api_key_ids", "=", False)]))

@@ -1,6 +1,6 @@
 from datetime import datetime, timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 
 from ..models.res_users_apikeys import READ_ONLY_SCOPE
 from ..identity_check import check_identity
@@ -32,6 +32,13 @@ class ResUsersApikeysDescription(models.TransientModel):
     )
     duration = fields.Selection(DURATIONS, "Expires in", required=True, default="30")
     expiration_date = fields.Datetime("Expires on")
+    for_superuser = fields.Boolean(compute="_compute_for_superuser")
+
+    @api.depends("user_id")
+    def _compute_for_superuser(self):
+        """In Odoo 11 the admin user is the superuser, whom no access right stops."""
+        for wizard in self:
+            wizard.for_superuser = wizard.user_id.id == SUPERUSER_ID
 
     @api.multi
     @check_identity

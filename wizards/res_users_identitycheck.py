@@ -1,12 +1,10 @@
 import json
-import time
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
-from odoo.http import request
 
-from ..identity_check import SESSION_KEY
-from ..rpc_patches import remote_address
+from ..identity_check import remember_identity_checked
+from ..login_cooldown import LoginCooldownError
 
 
 class ResUsersIdentitycheck(models.TransientModel):
@@ -43,19 +41,16 @@ class ResUsersIdentitycheck(models.TransientModel):
 
     @api.multi
     def _confirm_password(self, password):
-        """Check the user's own password (never an API key) and remember it in the web session.
-        Failures count towards the login cooldown: a stolen session cannot guess the password."""
-        users = self.env["res.users"]  # as the user: env.user is sudo()ed
-        address = remote_address()
-        if users._cooldown_seconds_left(address):
-            raise UserError(_("Too many failed attempts from your address: try again later."))
+        """Check the user's own password (never an API key, never empty) and
+        remember it in this web session only. Failures count towards the login
+        cooldown: a stolen session cannot guess the password."""
         try:
-            users.check_credentials(password or "")
+            self.env["res.users"]._check_typed_password(password)  # as the user: env.user is sudo()ed
+        except LoginCooldownError:
+            raise UserError(_("Too many failed attempts from your address: try again later."))
         except AccessDenied:
-            users._record_failure(address)
             raise UserError(_("Incorrect password, try again."))
-        if request:
-            request.session[SESSION_KEY] = time.time()
+        remember_identity_checked(self.env)
 
     @api.multi
     def run_check(self):

@@ -140,10 +140,15 @@ class WebPage:
         """User menu (top right) > Preferences > tab "Account Security"; returns the dialog."""
         self.page.click(".o_user_menu > a")
         self.page.click(".o_user_menu a[data-menu=settings]")
+        return self.account_security()
+
+    def account_security(self):
+        """The Preferences dialog, open on its "Account Security" tab, in sight
+        without scrolling (above the signature editor)."""
         dialog = self.dialog("Change My Preferences")
+        tab = dialog.locator(".o_notebook .nav-tabs a[role=tab]", has_text="Account Security")
+        expect(tab).to_be_in_viewport()
         self.open_tab(dialog, "Account Security")
-        # The tab sits below the signature editor: bring it up as a person scrolls to it.
-        dialog.locator(".o_notebook").evaluate("notebook => notebook.scrollIntoView({block: 'start'})")
         return dialog
 
     def open_tab(self, scope, name):
@@ -196,7 +201,7 @@ class WebPage:
     def delete_key(self, scope, description, password):
         """The trash button on a key's row, confirming the password if asked.
         Returns whether the password was asked. Once the key is deleted the
-        Preferences dialog closes, or the user form (Settings > Users) reloads."""
+        Preferences dialog shows the list again, or the user form (Settings > Users) reloads."""
         button = self.key_rows(scope, description).locator("button[title='Delete API Key']")
         with self.page.expect_response(lambda r: r.url.endswith("/web/dataset/call_button")) as response:
             button.click()

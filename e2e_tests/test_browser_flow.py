@@ -151,12 +151,11 @@ def test_browser_key_lifecycle_from_preferences(server, web, owner):
     with pytest.raises(xmlrpc.client.Fault) as refused:
         server.execute_kw(owner.uid, key, "res.partner", "create", [{"name": "made by a read-only key"}])
     assert "read-only" in refused.value.faultString
-    ready.locator("button", has_text="Done").click()
-    web.expect_no_dialog()
-
-    # Preferences lists the key by its description, never the key itself: read only,
+    # "Done" leads back to Account Security, which lists the key by its description, never the key itself: read only,
     # expiring a week after it was made, last used from this machine. "Created by" is for administrators.
-    preferences = web.open_account_security()
+    ready.locator("button", has_text="Done").click()
+    expect(ready).to_have_count(0)
+    preferences = web.account_security()
     expect(web.key_rows(preferences)).to_have_count(1)
     expect(web.key_rows(preferences, description)).to_have_count(1)
     expect(preferences).not_to_contain_text(key)
@@ -172,14 +171,23 @@ def test_browser_key_lifecycle_from_preferences(server, web, owner):
     web.shot("05-key-listed")
 
     # The trash button deletes it (the password was confirmed moments ago in
-    # this session, so it is not asked again); the dialog closes.
+    # this session, so it is not asked again); Account Security stays open, without the key.
     asked = web.delete_key(preferences, description, owner.password)
     assert not asked
-    web.expect_no_dialog()
-    preferences = web.open_account_security()
+    preferences = web.account_security()
     expect(preferences.locator("button[name=api_key_wizard]")).to_be_visible()
     expect(web.key_rows(preferences)).to_have_count(0)
     assert key_count(server, owner.uid) == 0
+    assert authenticate(server, owner.login, key) is False
+
+
+def test_browser_delete_asks_the_password_then_returns_to_the_list(server, web, owner):
+    key = make_key(server, owner, "old script")
+    web.login(owner.login, owner.password)  # a session of its own: the password was not confirmed in it
+    preferences = web.open_account_security()
+    assert web.delete_key(preferences, "old script", owner.password)
+    preferences = web.account_security()
+    expect(web.key_rows(preferences)).to_have_count(0)
     assert authenticate(server, owner.login, key) is False
 
 
@@ -247,9 +255,10 @@ def test_browser_admin_makes_a_key_for_an_integration_user(server, web, integrat
     ready.locator("button", has_text="Done").click()
     web.expect_no_dialog()
 
-    # The user's form lists it: made by the administrator, no expiry, used from this machine.
+    # Back on the user's form, which lists it: made by the administrator, no expiry, used from this machine.
     expect(form.locator(".oe_title")).to_contain_text("Webshop Connector")
     security = web.open_tab(form, "Account Security")
+    expect(web.key_rows(security, description)).to_have_count(1)
     expect(web.key_cell(security, description, "Created by")).to_have_text("Administrator")
     expect(web.key_cell(security, description, "Scope")).to_have_text("Full access")
     expect(web.key_cell(security, description, "Expires on")).to_be_empty()

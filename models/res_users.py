@@ -219,8 +219,19 @@ class ResUsers(models.Model):
             "res_model": "res.users.apikeys.description",
             "views": [(False, "form")],
             "target": "new",
-            "context": {"default_user_id": self.id},
+            "context": {"default_user_id": self.id, "apikeys_back_to": self.env.context.get("apikeys_back_to")},
         }
+
+    @api.model
+    def _action_back_to_api_keys(self):
+        """Where the key dialogs lead once done: the Preferences dialog again
+        (its first tab is Account Security), or the user form an administrator
+        came from, which reloads as the dialog closes."""
+        if self.env.context.get("apikeys_back_to") != "preferences":
+            return {"type": "ir.actions.act_window_close"}
+        action = self.action_get().read()[0]
+        action["res_id"] = self.env.uid
+        return action
 
     @api.multi
     def _api_key_max_days(self):

@@ -304,4 +304,4 @@ class ResUsersApikeys(models.Model):
                 key.id, key.user_id.login, key.user_id.id, self.env.user.login, self.env.uid, remote_address(),
             )
         keys.unlink()
-        return {"type": "ir.actions.act_window_close"}
+        return self.env["res.users"]._action_back_to_api_keys()

@@ -14,13 +14,15 @@ class ResUsersIdentitycheck(models.TransientModel):
     res_model = fields.Char(required=True, readonly=True)
     res_ids = fields.Char(required=True, readonly=True, help="JSON list of the records to act on")
     method = fields.Char(required=True, readonly=True)
+    back_to = fields.Char(readonly=True, help="Where the key dialogs lead once done (see res.users)")
     # Never stored: checked by the inverse as the wizard is saved, then forgotten.
     password = fields.Char(compute="_compute_password", inverse="_inverse_password")
 
     @api.model
     def _ask_before(self, records, method):
         """Return the password dialog that runs `method` on `records` once confirmed."""
-        wizard = self.create({"res_model": records._name, "res_ids": json.dumps(records.ids), "method": method})
+        wizard = self.create({"res_model": records._name, "res_ids": json.dumps(records.ids), "method": method,
+                              "back_to": self.env.context.get("apikeys_back_to")})
         return {
             "type": "ir.actions.act_window",
             "name": _("Security Control"),
@@ -56,7 +58,7 @@ class ResUsersIdentitycheck(models.TransientModel):
     def run_check(self):
         """Button "Confirm Password": run the action the password was asked for."""
         self.ensure_one()
-        records = self.env[self.res_model].browse(json.loads(self.res_ids))
+        records = self.env[self.res_model].with_context(apikeys_back_to=self.back_to).browse(json.loads(self.res_ids))
         method = getattr(type(records), self.method, None)
         if not getattr(method, "requires_identity_check", False):
             raise UserError(_("This action cannot be confirmed with a password."))

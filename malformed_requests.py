@@ -11,6 +11,7 @@ the client sent (it may have put a password anywhere).
 import inspect
 import json
 import logging
+import re
 import xmlrpc.client
 
 import werkzeug.exceptions
@@ -126,16 +127,28 @@ def _json_error(message):
 
 
 def _refuse_malformed_json(json_request_init):
+    """JSONP is refused too: it carries the whole call, credentials included, in
+    the URL (logged by every server and proxy) or in the web session's file."""
+
     def wrapper(self, httprequest):
-        if not httprequest.args.get("jsonp"):
-            problem = _json_body_problem(httprequest)
-            if problem:
-                _logger.info("Malformed JSON request to %s from %s: %s, %s bytes", httprequest.path,
-                             httprequest.environ.get("REMOTE_ADDR"), problem, len(httprequest.get_data()))
-                raise werkzeug.exceptions.BadRequest(response=_json_error("Malformed JSON-RPC request: %s" % problem))
+        problem = "JSONP is not served" if "jsonp" in httprequest.args else _json_body_problem(httprequest)
+        if problem:
+            _logger.info("Malformed JSON request to %s from %s: %s, %s bytes", httprequest.path,
+                         httprequest.environ.get("REMOTE_ADDR"), problem, len(httprequest.get_data()))
+            raise werkzeug.exceptions.BadRequest(response=_json_error("Malformed JSON-RPC request: %s" % problem))
         return json_request_init(self, httprequest)
 
     return wrapper
+
+
+class RedactJsonpQueries(logging.Filter):
+    """werkzeug logs each request line with its query string: a JSONP call
+    carries its request there, credentials included. Keep the path only."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and "jsonp=" in record.msg:
+            record.msg = re.sub(r"\?\S*", "?<query not logged>", record.msg)
+        return True
 
 
 def _quiet_refusals(handle_exception):
@@ -204,6 +217,9 @@ def _check_method_exists_in_call_kw(call_kw):
 
 
 def apply():
+    werkzeug_logger = logging.getLogger("werkzeug")
+    if not any(isinstance(existing, RedactJsonpQueries) for existing in werkzeug_logger.filters):
+        werkzeug_logger.addFilter(RedactJsonpQueries())
     patch(odoo.service.wsgi_server, "wsgi_xmlrpc", _fault_on_malformed_xmlrpc)
     patch(odoo.http.JsonRequest, "__init__", _refuse_malformed_json)
     patch(odoo.http.JsonRequest, "_handle_exception", _quiet_refusals)

@@ -2,6 +2,7 @@ import logging
 import re
 
 from odoo import _, api, fields, models, SUPERUSER_ID
+from odoo.addons.base.res.res_users import USER_PRIVATE_FIELDS
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 
@@ -70,7 +71,7 @@ class ResUsers(models.Model):
             uid = cls._login_with_api_key(db, login, password, verified_before=in_cooldown)
         if not uid and in_cooldown:
             return cls._refuse_login_in_cooldown(address)
-        if not uid and is_usable_credential(password):
+        if not uid and is_usable_credential(login) and is_usable_credential(password):
             uid = super(ResUsers, cls)._login(db, login, password)
         if not uid:
             cls._record_failure(address)
@@ -139,11 +140,23 @@ class ResUsers(models.Model):
 
     @api.multi
     def write(self, values):
-        """A call authenticated by an API key never sets its own user's password:
-        a key must not become the password (change it with the password)."""
-        if "password" in values and current_api_key_user_id() in self.ids:
+        """A call authenticated by an API key never sets its own user's password
+        (nor its hash): a key must not become the password."""
+        key_user_id = current_api_key_user_id()
+        if key_user_id and set(values) & set(USER_PRIVATE_FIELDS) and str(key_user_id) in map(str, self._ids):
             raise AccessError(_("An API key cannot change the password of its user."))
         return super(ResUsers, self).write(values)
+
+    def _register_hook(self):
+        """Odoo 11 joins the target of an auto_join field in SQL, past res.users'
+        refusal to search on password fields: `user_ids.password_crypt` on a
+        partner let any user bisect any password hash. Without auto_join such a
+        path goes through res.users' own search, which refuses it."""
+        super(ResUsers, self)._register_hook()
+        for model in self.env.registry.values():
+            for field in model._fields.values():
+                if field.type in ("many2one", "one2many", "many2many") and field.comodel_name == self._name:
+                    field.auto_join = False
 
     # -- The key list --
 

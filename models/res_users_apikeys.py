@@ -247,6 +247,8 @@ class ResUsersApikeys(models.Model):
         lifetime like its own (within the user's limit); with `revoke`, also
         delete the calling key, in the same transaction. A read-only key may
         call it: it only ever makes another read-only key."""
+        if name is not None and not isinstance(name, str):
+            raise UserError(_("The name of a key must be a string."))
         current = self._calling_key()
         readable = current.sudo()  # the caller holds this key, whatever access rights their groups give
         new_key = self._generate(readable.scope, name or readable.name, self._rotated_expiration_date(readable))

@@ -179,3 +179,38 @@ def test_a_forwarded_address_that_odoo_ignores_is_warned_about_once(default_cool
                                          {"Content-Type": "application/json", "X-Forwarded-For": "203.0.113.7"})
         urllib.request.urlopen(request, timeout=30).read()
     assert server.log().count("Requests carry X-Forwarded-For but Odoo ignores it") == 1
+
+
+def test_one_cooldown_for_every_server_of_the_database_and_it_outlives_a_restart():
+    """Failures spread over two servers add up; the cooldown reaches both, lives
+    in the database (a restarted server still refuses), and ends on both."""
+    db = copy_template("cooldown_shared")
+    first, second = OdooServer(db, name="shared-1"), OdooServer(db, name="shared-2")
+    try:
+        first.set_param("auth_apikeys.login_cooldown_after", 4)
+        first.set_param("auth_apikeys.login_cooldown_window", 5)
+        first.set_param("auth_apikeys.login_cooldown_duration", 8)
+        user = first.logged_in_user()
+        attacker = "127.0.0.50"
+        for number in range(4):
+            server = (first, second)[number % 2]
+            assert common(server, attacker).authenticate(db, user.login, "guess-%s" % number, {}) is False
+        for server in (first, second):
+            with pytest.raises(xmlrpc.client.Fault) as refused:
+                common(server, attacker).authenticate(db, user.login, user.password, {})
+            assert "Too many failed logins" in refused.value.faultString
+        assert common(second, "127.0.0.51").authenticate(db, user.login, user.password, {}) == user.uid
+        second.stop()
+        second = OdooServer(db, name="shared-2-restarted")
+        with pytest.raises(xmlrpc.client.Fault):
+            common(second, attacker).authenticate(db, user.login, user.password, {})
+        time.sleep(9)
+        for server in (first, second):
+            assert common(server, attacker).authenticate(db, user.login, user.password, {}) == user.uid
+        # The cooldown that ran out is cleaned up at the next failure.
+        common(first, "127.0.0.52").authenticate(db, user.login, "one more guess", {})
+        rows = first.admin("res.users.login.cooldown", "search_read", [("address", "=", attacker)], ["blocked_until"])
+        assert rows == []
+    finally:
+        first.stop()
+        second.stop()

@@ -7,11 +7,11 @@ from odoo.exceptions import AccessDenied, AccessError
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 
 from ..identity_check import check_identity
-from ..login_cooldown import LoginCooldown, LoginCooldownError, read_settings
 from ..rpc_patches import (
     current_api_key_user_id, is_object_call, is_rpc_call, key_may_authenticate, remote_address, set_current_api_key,
 )
 from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPES, verified_key
+from .res_users_login_cooldown import LoginCooldownError, remembered_cooldown
 
 _logger = logging.getLogger(__name__)
 
@@ -65,28 +65,31 @@ class ResUsers(models.Model):
         """Try a key first where a key may stand for the password: it costs no
         password hash. During a cooldown, only a key this process verified before."""
         address = remote_address()
-        in_cooldown = bool(cls._cooldown_seconds_left(address))
         uid = False
         if key_may_authenticate() and looks_like_api_key(password):
-            uid = cls._login_with_api_key(db, login, password, verified_before=in_cooldown)
-        if not uid and in_cooldown:
+            uid = cls._login_with_api_key(db, login, password, address)
+        if uid:
+            return uid
+        if cls._cooldown_seconds_left(address):
             return cls._refuse_login_in_cooldown(address)
-        if not uid and is_usable_credential(login) and is_usable_credential(password):
+        if is_usable_credential(login) and is_usable_credential(password):
             uid = super(ResUsers, cls)._login(db, login, password)
         if not uid:
             cls._record_failure(address)
         return uid
 
     @classmethod
-    def _login_with_api_key(cls, db, login, key, verified_before):
+    def _login_with_api_key(cls, db, login, key, address):
+        if not verified_key(cls.pool.db_name, key) and cls._cooldown_seconds_left(address):
+            return False  # no new key is hashed for an address in cooldown
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            match = env["res.users.apikeys"]._match(key, RPC_SCOPES, verified_before=verified_before)
+            match = env["res.users.apikeys"]._match(key, RPC_SCOPES)
             if not match or env["res.users"].browse(match[1]).login != login:
                 return False
             env["res.users.apikeys"]._record_use(match[0])
             _logger.info(
-                "Login successful with API key #%s for db:%s login:%s from %s", match[0], db, login, remote_address()
+                "Login successful with API key #%s for db:%s login:%s from %s", match[0], db, login, address
             )
             return match[1]
 
@@ -103,11 +106,12 @@ class ResUsers(models.Model):
         if not is_usable_credential(passwd):
             raise AccessDenied()
         address = remote_address()
-        in_cooldown = bool(cls._cooldown_seconds_left(address))
         if key_may_authenticate() and looks_like_api_key(passwd):
-            if cls._check_api_key_of_the_call(uid, passwd, in_cooldown):
+            if cls._check_api_key_of_the_call(uid, passwd, address):
                 return
-        if in_cooldown:
+        if cls._remembered_cooldown(address) or (
+            not cls._password_is_cached(uid, passwd) and cls._cooldown_seconds_left(address)
+        ):
             raise cls._cooldown_error(address)
         try:
             super(ResUsers, cls).check(db, uid, passwd)
@@ -116,21 +120,29 @@ class ResUsers(models.Model):
             raise
 
     @classmethod
-    def _check_api_key_of_the_call(cls, uid, key, in_cooldown):
+    def _check_api_key_of_the_call(cls, uid, key, address):
         """True if `key` is a valid key of `uid`; tells the RPC layer which key and whether it is read-only."""
         verified = verified_key(cls.pool.db_name, key)
         if verified and verified[1] == uid and is_object_call():
             # The hot path: no query here; the call re-reads the key in its own transaction.
             set_current_api_key(verified[0], uid, read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
             return True
+        if not verified and cls._cooldown_seconds_left(address):
+            return False  # no new key is hashed for an address in cooldown
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
-            match = keys._match(key, RPC_SCOPES, verified_before=in_cooldown)
+            match = keys._match(key, RPC_SCOPES)
             if not match or match[1] != uid:
                 return False
             keys._record_use(match[0])
         set_current_api_key(match[0], uid, read_only=match[2] == READ_ONLY_SCOPE, recheck=False)
         return True
+
+    @classmethod
+    def _password_is_cached(cls, uid, passwd):
+        """True if Odoo 11's check() would take `passwd` from the last good
+        password it keeps per process (base's private __uid_cache): no hash."""
+        return cls._Users__uid_cache[cls.pool.db_name].get(uid) == passwd
 
     @api.model
     def _check_typed_password(self, password):
@@ -184,24 +196,28 @@ class ResUsers(models.Model):
             domain = ["&", ("id", "=", self.env.uid)] + domain
         return domain
 
-    # -- Login cooldown (login_cooldown.py) --
+    # -- Login cooldown (res_users_login_cooldown.py) --
 
     @classmethod
-    def _login_cooldown(cls):
-        if not hasattr(cls.pool, "_auth_apikeys_cooldown"):
-            cls.pool._auth_apikeys_cooldown = LoginCooldown()
-        return cls.pool._auth_apikeys_cooldown
+    def _remembered_cooldown(cls, address):
+        """Seconds left in a cooldown this process knows of: no query."""
+        return remembered_cooldown(cls.pool.db_name, address)
 
     @classmethod
     def _cooldown_seconds_left(cls, address):
-        return cls._login_cooldown().blocked_for(address)
+        """What this process knows, else the shared table: only where a credential would be hashed."""
+        seconds = cls._remembered_cooldown(address)
+        if not seconds:
+            with cls.pool.cursor() as cr:
+                seconds = api.Environment(cr, SUPERUSER_ID, {})["res.users.login.cooldown"]._seconds_left(address)
+        return seconds
 
     @classmethod
     def _cooldown_error(cls, address):
         _logger.warning("Login cooldown: refused an attempt from %s", address)
         return LoginCooldownError(
             _("Too many failed logins from your address: try again in %s seconds.")
-            % cls._cooldown_seconds_left(address)
+            % cls._remembered_cooldown(address)
         )
 
     @classmethod
@@ -214,9 +230,9 @@ class ResUsers(models.Model):
 
     @classmethod
     def _record_failure(cls, address):
+        """In a transaction of its own: the failed call's own is rolled back."""
         with cls.pool.cursor() as cr:
-            settings = read_settings(api.Environment(cr, SUPERUSER_ID, {}))
-        cls._login_cooldown().record_failure(address, settings)
+            api.Environment(cr, SUPERUSER_ID, {})["res.users.login.cooldown"]._record_failure(address)
 
     # -- Preferences > Account Security --
 

@@ -161,18 +161,14 @@ class ResUsersApikeys(models.Model):
         return match and match[1]
 
     @api.model
-    def _match(self, key, scopes, verified_before=False):
-        """Return (key id, user id, scope) of the valid key `key` for one of `scopes`, or None.
-
-        With `verified_before`, only a key this process already verified can match."""
+    def _match(self, key, scopes):
+        """Return (key id, user id, scope) of the valid key `key` for one of `scopes`, or None."""
         cache_key = _cache_key(self.env.cr.dbname, key)
         verified = _verified_keys.get(cache_key)
         if verified:
             if self._still_valid(verified[0], scopes):
                 return verified
             _forget(cache_key)
-            return None
-        if verified_before:
             return None
         for key_id, user_id, scope, hashed in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):

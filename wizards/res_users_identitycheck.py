@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 
 from ..identity_check import remember_identity_checked
-from ..login_cooldown import LoginCooldownError
+from ..models.res_users_login_cooldown import LoginCooldownError
 
 
 class ResUsersIdentitycheck(models.TransientModel):

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from browser import FailureRecorder, WebPage, launch, warm_up
-from odoo_servers import ARTIFACTS, OdooServer, WebClient, copy_template
+from odoo_servers import ARTIFACTS, OdooServer, copy_template
 from reverse_proxy import ReverseProxy, ThroughTheProxy
 
 # The cooldown of the whole module: 4 failures within a minute, then 20 s (long
@@ -305,6 +305,3 @@ def test_a_server_restarted_during_a_cooldown_keeps_it(cluster):
     first = authenticate(restarted, login, password, attacker)
     assert "Too many failed logins" in str(first), "the restarted server's first answer: %r" % (first,)
     assert refused_everywhere(cluster, login, uid, password, attacker, calls=4) is True
-
-    time.sleep(max(0, started + DURATION + 1 - time.time()))
-    assert accepted_everywhere(cluster, login, uid, password, attacker) is True

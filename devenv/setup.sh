@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up everything `make run` and `make test` need, from nothing, idempotently:
 # Debian's PostgreSQL (started, with a login role for this user), Debian's
-# Chromium (browser tests), Node's `less`,
+# Chromium (browser tests), Debian's nginx (the reverse-proxy tests start their
+# own; the system's nginx service is neither started nor touched), Node's `less`,
 # and .venv with Odoo 11, the pinned dependencies, the Python 3.11
 # compatibility layer and the `odoo` launcher. A second run only checks.
 set -euo pipefail
@@ -106,8 +107,33 @@ ensure_chromium() {
     command -v chromium >/dev/null || apt_install chromium
 }
 
+ensure_nginx() {
+    # The tests run nginx themselves, with a configuration of their own, on a free
+    # loopback port (e2e_tests/reverse_proxy.py). Installing Debian's nginx would
+    # also start its default site on port 80: a policy-rc.d that denies every
+    # start, for the install only, keeps it stopped. A machine with a policy of
+    # its own keeps it (Docker images have one that denies starts too). nginx is
+    # in /usr/sbin, which a user's PATH may lack. (On Debian 12, nginx-light is
+    # only nginx plus a module: no lighter.)
+    command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return
+    local policy=/usr/sbin/policy-rc.d sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    if [ -e "$policy" ]; then
+        apt_install nginx
+    else
+        printf '#!/bin/sh\n# auth_apikeys devenv/setup.sh: no service starts while nginx installs\nexit 101\n' \
+            | $sudo tee "$policy" >/dev/null
+        $sudo chmod +x "$policy"
+        trap "$sudo rm -f $policy" EXIT
+        apt_install nginx
+        $sudo rm -f "$policy"
+        trap - EXIT
+    fi
+}
+
 ensure_postgresql
 ensure_chromium
+ensure_nginx
 ensure_venv
 ensure_lessc
 log "ready: $VENV/bin/odoo"

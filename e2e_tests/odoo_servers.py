@@ -51,7 +51,8 @@ def copy_template(name):
 class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
-    def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None):
+    def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None, proxy_mode=False,
+                 data_dir=None):
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
@@ -62,10 +63,16 @@ class OdooServer:
             ODOO, "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
             "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
         ]
+        self.longpolling_port = free_port() if workers else None
         if workers:
-            args += ["--longpolling-port", str(free_port())]
+            args += ["--longpolling-port", str(self.longpolling_port)]
         if db_host:  # another PostgreSQL than the machine's
             args += ["--db_host", db_host, "--db_port", str(db_port)]
+        if proxy_mode:  # behind a reverse proxy (e2e_tests/reverse_proxy.py)
+            args += ["--proxy-mode"]
+        if data_dir:  # filestore and web sessions, e.g. shared by several servers
+            args += ["--data-dir", str(data_dir)]
+        self.args = args
         self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
         self.wait_until_serving()
 
@@ -91,6 +98,13 @@ class OdooServer:
             self.process.kill()
             self.process.wait()
         self.log_file.close()
+
+    def restart(self):
+        """Stop the server, then start it again with the same options, ports and log file."""
+        self.stop()
+        self.log_file = open(self.log_path, "a")
+        self.process = subprocess.Popen(self.args, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.wait_until_serving()
 
     def log(self):
         self.log_file.flush()

@@ -24,6 +24,11 @@ def with_addons_path(args):
 
 def main():
     os.environ["PATH"] = os.path.join(VENV, "bin") + os.pathsep + os.environ.get("PATH", "")
+    # Odoo 11's own switch (odoo/http.py, load_addons): by default the first HTTP request imports
+    # every addon on the path while the server loads its registry in another thread, and the
+    # registry can then miss models ("Model 'sale.order' does not exist in registry", seen with
+    # the apps on the path). Later Odoo versions never preload; neither do we.
+    os.environ.setdefault("ODOO_PRELOAD_ADDONS", "no")
     import odoo.cli
 
     sys.argv[1:] = with_addons_path(sys.argv[1:])

@@ -6,6 +6,15 @@ ODOO=$ROOT/.venv/bin/odoo
 DB=${DB:-apikeys_demo}
 PORT=${PORT:-8069}
 
+if [ "${APPS:-0}" != 0 ]; then
+    # `make run APPS=1`: Odoo's apps too (Discuss, portal, website, sales, CRM), in a database of their own.
+    [ "$DB" != apikeys_demo ] || DB=apikeys_demo_apps
+    if ! psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
+        echo "[run] creating $DB with the apps, then auth_apikeys, and demo data (several minutes)"
+        bash "$ROOT/devenv/apps_db.sh" "$DB" apps-first
+    fi
+fi
+
 if psql -lqt | cut -d'|' -f1 | grep -qw "$DB"; then
     echo "[run] upgrading auth_apikeys in $DB"
     action=(-u auth_apikeys)

@@ -7,4 +7,5 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export AUTH_APIKEYS_SCREENSHOTS=${AUTH_APIKEYS_SCREENSHOTS:-$ROOT/docs}
 mkdir -p "$AUTH_APIKEYS_SCREENSHOTS"
 echo "[screenshots] saving them in $AUTH_APIKEYS_SCREENSHOTS"
+export AUTH_APIKEYS_APPS=${AUTH_APIKEYS_APPS:-0}  # the screenshots are of Odoo without the apps
 exec bash "$ROOT/devenv/test.sh" -k test_browser_flow "$@"

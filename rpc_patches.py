@@ -45,6 +45,9 @@ READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_curre
 # any user, for `check` and `authenticate`) or the master password: private
 # as in Odoo 14+, so that no client can guess through them.
 NOT_CALLABLE_REMOTELY = {"res.users": frozenset(["authenticate", "check", "check_credentials", "check_super"])}
+# Worth a password: auth_signup's token sets one. A key's call never reads it
+# (res_partner.py) nor names it (a domain would bisect it), whatever the path.
+KEY_FORBIDDEN_FIELDS = frozenset(["signup_token"])
 
 
 def remote_address():
@@ -164,6 +167,8 @@ def _check_api_key_of_the_call(execute_cr):
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
             if not keys._still_valid_for_call(api_key[0]):
                 raise AccessDenied()
+        if api_key and any(name in repr((args, kw)) for name in KEY_FORBIDDEN_FIELDS):
+            raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))
         if api_key and api_key[2] and method not in READ_METHODS | READ_ONLY_KEY_METHODS.get(obj, frozenset()):
             message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
             raise AccessError(message % {"method": method, "model": obj})

@@ -27,3 +27,9 @@ def apps_server():
 def user(server):
     """A fresh user with a known password, logged in to the web client."""
     return server.logged_in_user()
+
+
+@pytest.fixture
+def key(user):
+    """A full-access key of `user`, made through the web client's dialogs."""
+    return user.web.new_api_key(user.uid, user.password, "integration")

@@ -41,11 +41,6 @@ def refused(call, *args):
     return result is False
 
 
-@pytest.fixture
-def key(user):
-    return user.web.new_api_key(user.uid, user.password, "integration")
-
-
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 def test_key_authenticates_and_calls_models(server, user, key, entry_point):
     assert authenticate(server, entry_point, user.login, key) == user.uid

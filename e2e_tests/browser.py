@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from odoo_servers import ARTIFACTS
+
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium: Playwright never downloads a browser here
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -223,6 +225,24 @@ class WebPage:
         shown = value.inner_text().strip()
         assert selected == shown and copied == shown, (shown, selected, copied)
         return copied
+
+
+def checked_page(request, browser, server):
+    """A fresh browser session for a test (a generator, for its fixture). On
+    failure: screenshot, console and server log in artifacts/. Any console
+    error or uncaught exception the test did not provoke on purpose fails it."""
+    page = WebPage(browser, server)
+    yield page
+    try:
+        if FailureRecorder.failed(request.node):
+            page.save_failure_artifacts(request.node.name, ARTIFACTS)
+        else:
+            unexpected = page.unexpected_errors()
+            if unexpected:
+                page.save_failure_artifacts(request.node.name, ARTIFACTS)
+            assert not unexpected, "errors in the browser console:\n%s" % "\n".join(unexpected)
+    finally:
+        page.close()
 
 
 def warm_up(browser, server, attempts=3):

@@ -19,8 +19,8 @@ from contextlib import ExitStack
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from browser import FailureRecorder, WebPage, launch, warm_up
-from odoo_servers import ARTIFACTS, OdooServer, copy_template
+from browser import FailureRecorder, checked_page, launch, warm_up
+from odoo_servers import OdooServer, copy_template
 from reverse_proxy import ReverseProxy, ThroughTheProxy
 
 # The cooldown of the whole module: 4 failures within a minute, then 20 s (long
@@ -123,18 +123,7 @@ def browser(cluster):
 
 @pytest.fixture
 def web(request, browser, cluster):
-    page = WebPage(browser, cluster.odoo)
-    yield page
-    try:
-        if FailureRecorder.failed(request.node):
-            page.save_failure_artifacts(request.node.name, ARTIFACTS)
-        else:
-            unexpected = page.unexpected_errors()
-            if unexpected:
-                page.save_failure_artifacts(request.node.name, ARTIFACTS)
-            assert not unexpected, "errors in the browser console:\n%s" % "\n".join(unexpected)
-    finally:
-        page.close()
+    yield from checked_page(request, browser, cluster.odoo)
 
 
 def test_a_key_made_in_the_web_client_works_through_the_proxy_and_on_every_server(cluster, web):

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from browser import KEY_RE, FailureRecorder, WebPage, launch, warm_up
-from odoo_servers import ADMIN_UID, ARTIFACTS, OdooServer, WebClient, copy_template
+from browser import KEY_RE, FailureRecorder, checked_page, launch, warm_up
+from odoo_servers import ADMIN_UID, OdooServer, WebClient, copy_template
 
 
 @pytest.fixture(scope="module")
@@ -34,20 +34,8 @@ def browser(server):
 
 @pytest.fixture
 def web(request, browser, server):
-    """A fresh browser session. On failure: screenshot, console and server log in artifacts/.
-    Any console error or uncaught exception the test did not provoke on purpose fails it."""
-    page = WebPage(browser, server)
-    yield page
-    try:
-        if FailureRecorder.failed(request.node):
-            page.save_failure_artifacts(request.node.name, ARTIFACTS)
-        else:
-            unexpected = page.unexpected_errors()
-            if unexpected:
-                page.save_failure_artifacts(request.node.name, ARTIFACTS)
-            assert not unexpected, "errors in the browser console:\n%s" % "\n".join(unexpected)
-    finally:
-        page.close()
+    """A fresh browser session, checked for console errors (browser.checked_page)."""
+    yield from checked_page(request, browser, server)
 
 
 @pytest.fixture

@@ -185,7 +185,8 @@ def test_a_key_cannot_pick_up_a_password_reset_token(server):
             assert web.session_uid() != uid, "a key read the sign-up token, and set the password with it"
         with pytest.raises(xmlrpc.client.Fault):  # nor can it bisect the token with a domain
             server.execute_kw(uid, api_key, "res.users", "search_count", [[("partner_id.signup_token", "=like", "a%")]])
-        exported = server.execute_kw(uid, api_key, "res.partner", "export_data", [[partner_id], ["signup_url"]])
-        assert "token=" not in str(exported)
+        if access == "full":  # export_data is not for read-only keys
+            exported = server.execute_kw(uid, api_key, "res.partner", "export_data", [[partner_id], ["signup_url"]])
+            assert "token=" not in str(exported)
     # The invitation itself still works: the token is there, for the e-mail that carries it.
     assert server.admin("res.partner", "read", [partner_id], ["signup_token"])[0]["signup_token"]

@@ -46,8 +46,11 @@ def odoo_addons_dir(python):
 
 
 def launcher(path, python, *options):
-    """An `odoo` command, as odoo-bin: the servers below start from it."""
-    path.write_text('#!/bin/sh\nexec "%s" -c "%s" %s "$@"\n' % (python, ODOO_MAIN, " ".join(options)))
+    """An `odoo` command, as odoo-bin: the servers below start from it, with
+    ODOO_PRELOAD_ADDONS=no as README advises (Odoo 11's own switch against a
+    start-up race of its web server, see devenv/odoo_launcher.py)."""
+    path.write_text('#!/bin/sh\nODOO_PRELOAD_ADDONS=no exec "%s" -c "%s" %s "$@"\n'
+                    % (python, ODOO_MAIN, " ".join(options)))
     path.chmod(0o755)
     return path
 

@@ -26,6 +26,7 @@ import odoo.service.model
 import odoo.service.security
 import odoo.service.wsgi_server
 from odoo import _
+from odoo.modules.registry import Registry
 from odoo.addons.web.controllers.main import DataSet
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.tools import config
@@ -160,10 +161,14 @@ def _forget_api_key_after_each_call(dispatch_rpc):
 
 
 def _check_api_key_of_the_call(execute_cr):
+    from .models.res_users_apikeys import row_trusted, use_due  # applied once the models are loaded
+
     def wrapper(cr, uid, obj, method, *args, **kw):
         refuse_if_not_callable_remotely(obj, method)
         api_key = getattr(_call, "api_key", None)
-        if api_key and api_key[3]:
+        if api_key and api_key[3] and not (
+            row_trusted(Registry(cr.dbname), api_key[0]) and not use_due(cr.dbname, api_key[0])
+        ):
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
             if not keys._still_valid_for_call(api_key[0]):
                 raise AccessDenied()
@@ -173,6 +178,20 @@ def _check_api_key_of_the_call(execute_cr):
             message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
             raise AccessError(message % {"method": method, "model": obj})
         return execute_cr(cr, uid, obj, method, *args, **kw)
+
+    return wrapper
+
+
+def _clear_caches_again_after_commit(signal_changes):
+    """Odoo clears this process's caches when the change is made, before its
+    commit: a concurrent call of this process may then re-read (and trust) a
+    key's row that the commit deletes. Clearing them again, once committed,
+    as the change is signalled to the other processes, closes that gap."""
+
+    def wrapper(self):
+        if self.cache_invalidated:
+            self.cache.clear()
+        return signal_changes(self)
 
     return wrapper
 
@@ -194,3 +213,4 @@ def apply():
     patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
     patch(odoo.service.model, "execute_cr", _check_api_key_of_the_call)
     patch(DataSet, "_call_kw", _refuse_methods_not_callable_remotely)
+    patch(Registry, "signal_changes", _clear_caches_again_after_commit)

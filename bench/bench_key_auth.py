@@ -79,14 +79,16 @@ def calls_per_second(server, uid, secrets, clients):
 
 
 def authenticate_latencies(server, login, secrets, samples=LATENCY_SAMPLES):
-    """Alternate single authenticate calls; return {secret name: [seconds]}."""
+    """Alternate single authenticate calls; return {secret name: [seconds]}.
+    Secrets named "wrong ..." must fail, the others succeed."""
     common = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/common")
     timings = {name: [] for name in secrets}
     for _ in range(samples):
         for name, secret in secrets.items():
             start = time.perf_counter()
-            assert common.authenticate(DB, login, secret, {})
+            uid = common.authenticate(DB, login, secret, {})
             timings[name].append(time.perf_counter() - start)
+            assert bool(uid) != name.startswith("wrong"), name
     return timings
 
 

@@ -1,6 +1,7 @@
 """A deleted key is refused on the very next call by every worker of every server."""
 import re
 import subprocess
+import time
 import uuid
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
@@ -58,6 +59,31 @@ def test_deleted_key_is_refused_by_every_worker_and_process(servers):
     assert calls(threaded, uid, key, 10) == 0
     # The password is unaffected.
     assert calls(prefork, uid, password, 8) == 8
+
+
+ROW_TRUST_SECONDS = 10  # models/res_users_apikeys.py: how long a process trusts a key's row it read
+
+
+def test_a_key_deleted_in_sql_is_refused_within_the_trust_bound(servers):
+    """A change made in SQL signals nothing to Odoo: each process trusts the
+    row it read for ROW_TRUST_SECONDS at most, then reads it again."""
+    prefork, threaded = servers
+    password = "pw-%s" % uuid.uuid4().hex
+    login, uid = prefork.create_user(password)
+    web = WebClient(threaded)
+    web.authenticate(login, password)
+    key = web.new_api_key(uid, password, "deleted in SQL")
+    assert calls(prefork, uid, key, 40) == 40 and calls(threaded, uid, key, 10) == 10
+
+    psql(prefork.db, "DELETE FROM res_users_apikeys WHERE user_id = %d" % uid)
+    deleted_at = time.time()
+    while calls(prefork, uid, key, 8) + calls(threaded, uid, key, 4):
+        assert time.time() - deleted_at < ROW_TRUST_SECONDS + 2, "still accepted past the bound"
+        time.sleep(0.2)
+    window = time.time() - deleted_at
+    for _ in range(3):  # and it stays refused, in every worker
+        assert calls(prefork, uid, key, 16) == 0 and calls(threaded, uid, key, 4) == 0
+    print("a key deleted in SQL was refused everywhere after %.1f s" % window)
 
 
 def test_uninstall_drops_the_keys_and_reinstall_starts_clean():

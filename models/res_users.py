@@ -157,7 +157,15 @@ class ResUsers(models.Model):
         key_user_id = current_api_key_user_id()
         if key_user_id and set(values) & set(USER_PRIVATE_FIELDS) and str(key_user_id) in map(str, self._ids):
             raise AccessError(_("An API key cannot change the password of its user."))
+        if "active" in values:
+            self.env["res.users.apikeys"]._distrust_rows()
         return super(ResUsers, self).write(values)
+
+    @api.multi
+    def unlink(self):
+        """Their keys go with them (ON DELETE CASCADE): every process re-reads the rows it trusted."""
+        self.env["res.users.apikeys"]._distrust_rows()
+        return super(ResUsers, self).unlink()
 
     def _register_hook(self):
         """Odoo 11 joins the target of an auto_join field in SQL, past res.users'

@@ -4,7 +4,7 @@ import hashlib
 import logging
 import os
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from passlib.context import CryptContext
 from psycopg2.extensions import TransactionRollbackError
@@ -25,9 +25,17 @@ INDEX_SIZE = 8  # hex characters of the key stored in clear to find its row: 32 
 KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 
 # (database, sha256 of a key) -> (key id, user id, scope) of the row it was
-# verified against. Spares the slow hash on every RPC call; the row is still
-# re-read each time, so a deleted key is refused at once in every process.
+# verified against. Spares the slow hash on every RPC call.
 _verified_keys = LRU(8192)
+# (database, key id) -> (cache token, read at, expires at or None): the key's row as
+# this process last read it. Trusted without a query until the registry's caches are
+# cleared (a key deleted, or a user archived, through Odoo: Odoo signals it to every
+# process before its answer leaves, and each process clears its caches before
+# serving its next call), until the key expires, or ROW_TRUST_SECONDS after the
+# read (a change made in SQL, which signals nothing).
+_trusted_rows = LRU(8192)
+ROW_TRUST_SECONDS = 10
+CACHE_TOKEN = ("auth_apikeys", "trusted rows")  # its entry in the registry's cache: gone when that is cleared
 # (database, key id) -> when this process last recorded the key's use: at most
 # one write a minute per key keeps the hot path cheap and rows uncontended.
 _use_recorded_at = LRU(8192)
@@ -46,6 +54,26 @@ def verified_key(dbname, key):
     """(key id, user id, scope) if this process already verified `key`, else None. No database access:
     the caller must still make sure the key's row is valid (see ResUsersApikeys._still_valid)."""
     return _verified_keys.get(_cache_key(dbname, key))
+
+
+def _cache_token(registry):
+    token = registry.cache.get(CACHE_TOKEN)
+    if token is None:
+        token = registry.cache[CACHE_TOKEN] = object()
+    return token
+
+
+def row_trusted(registry, key_id):
+    """True if this process read the key's row as valid recently enough to skip a query (see _trusted_rows)."""
+    row = _trusted_rows.get((registry.db_name, key_id))
+    now = time.time()
+    return bool(row) and row[0] is _cache_token(registry) and now - row[1] < ROW_TRUST_SECONDS and (
+        row[2] is None or row[2] > now)
+
+
+def use_due(dbname, key_id):
+    """True if the key's last use should be recorded now (at most once a minute): no query."""
+    return time.time() - _use_recorded_at.get((dbname, key_id), 0) >= LAST_USE_INTERVAL
 
 
 def _forget(cache_key):
@@ -170,7 +198,7 @@ class ResUsersApikeys(models.Model):
                 return verified
             _forget(cache_key)
             return None
-        for key_id, user_id, scope, hashed in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
+        for key_id, user_id, scope, hashed, _expires in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):
                 _verified_keys[cache_key] = (key_id, user_id, scope)
                 return key_id, user_id, scope
@@ -183,17 +211,28 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _still_valid_for_call(self, key_id):
-        """The RPC layer's re-check of a key accepted from the cache, in the call's own transaction."""
-        if not self._still_valid(key_id, RPC_SCOPES):
-            return False
+        """The RPC layer's re-check of a key accepted from the cache, after the
+        call's check of Odoo's signaling and in its own transaction: a query
+        only when the row is not trusted any more (see _trusted_rows)."""
+        if not row_trusted(self.env.registry, key_id):
+            rows = self._fetch_valid(RPC_SCOPES, "k.id = %s", key_id)
+            if not rows:
+                return False
+            expires = rows[0][4] and fields.Datetime.from_string(rows[0][4]).replace(tzinfo=timezone.utc).timestamp()
+            _trusted_rows[(self.env.cr.dbname, key_id)] = (_cache_token(self.env.registry), time.time(), expires)
         self._record_use(key_id)
         return True
 
+    @api.model
+    def _distrust_rows(self):
+        """A key was deleted or its user archived: every process re-reads the rows it trusted."""
+        self.clear_caches()
+
     def _fetch_valid(self, scopes, condition, value):
-        """Rows (id, user_id, scope, key hash) of unexpired keys of active users meeting `condition`."""
+        """Rows (id, user_id, scope, key hash, expiry) of unexpired keys of active users meeting `condition`."""
         self.env.cr.execute(
             """
-            SELECT k.id, k.user_id, k.scope, k.key
+            SELECT k.id, k.user_id, k.scope, k.key, k.expiration_date
               FROM res_users_apikeys k
               JOIN res_users u ON u.id = k.user_id
              WHERE {condition} AND u.active AND (k.scope IS NULL OR k.scope IN %s)
@@ -233,6 +272,8 @@ class ResUsersApikeys(models.Model):
         )
         deleted = [row[0] for row in self.env.cr.fetchall()]
         _logger.info("Deleted %s expired API key(s) %s", len(deleted), deleted)
+        if deleted:
+            self._distrust_rows()
         return len(deleted)
 
     # -- Rotation over RPC: called with the key being replaced as the credential --
@@ -302,4 +343,5 @@ class ResUsersApikeys(models.Model):
                 key.id, key.user_id.login, key.user_id.id, self.env.user.login, self.env.uid, remote_address(),
             )
         keys.unlink()
+        self._distrust_rows()
         return self.env["res.users"]._action_back_to_api_keys()

@@ -182,15 +182,24 @@ def _check_api_key_of_the_call(execute_cr):
     return wrapper
 
 
-def _clear_caches_again_after_commit(signal_changes):
-    """Odoo clears this process's caches when the change is made, before its
-    commit: a concurrent call of this process may then re-read (and trust) a
-    key's row that the commit deletes. Clearing them again, once committed,
-    as the change is signalled to the other processes, closes that gap."""
+def distrust_rows_once_committed():
+    """Called when this thread deletes a key or archives a user (see res.users.apikeys._distrust_rows)."""
+    _call.distrusted_rows = True
+
+
+def _distrust_rows_once_committed(signal_changes):
+    """Odoo clears this process's caches when a change is made, before its
+    commit, and the flag it signals with is shared by the process's threads:
+    a concurrent call may signal (and reset) it, then re-read a key's row that
+    the commit is about to delete, in this process or another. Once the change
+    is committed, this thread clears its process's caches again and signals
+    every process again, so that no key row read before the commit is trusted."""
 
     def wrapper(self):
-        if self.cache_invalidated:
+        if getattr(_call, "distrusted_rows", False):
+            _call.distrusted_rows = False
             self.cache.clear()
+            self.cache_invalidated = True
         return signal_changes(self)
 
     return wrapper
@@ -213,4 +222,4 @@ def apply():
     patch(odoo.http, "dispatch_rpc", _forget_api_key_after_each_call)
     patch(odoo.service.model, "execute_cr", _check_api_key_of_the_call)
     patch(DataSet, "_call_kw", _refuse_methods_not_callable_remotely)
-    patch(Registry, "signal_changes", _clear_caches_again_after_commit)
+    patch(Registry, "signal_changes", _distrust_rows_once_committed)

@@ -1,6 +1,7 @@
 """A deleted key is refused on the very next call by every worker of every server."""
 import re
 import subprocess
+import threading
 import time
 import uuid
 import xmlrpc.client
@@ -59,6 +60,43 @@ def test_deleted_key_is_refused_by_every_worker_and_process(servers):
     assert calls(threaded, uid, key, 10) == 0
     # The password is unaffected.
     assert calls(prefork, uid, password, 8) == 8
+
+
+@pytest.mark.parametrize("which", ["prefork", "threaded"])
+def test_a_key_deleted_under_load_is_refused_at_the_next_call(servers, which):
+    """Clients loop on the key while it is deleted: no call sent after the
+    deletion's answer is accepted, whichever thread or worker serves it."""
+    server = dict(zip(["prefork", "threaded"], servers))[which]
+    password = "pw-%s" % uuid.uuid4().hex
+    login, uid = server.create_user(password)
+    web = WebClient(server)
+    web.authenticate(login, password)
+    key = web.new_api_key(uid, password, "under load")
+    key_id = web.call_kw("res.users.apikeys", "search", [[]])[0]
+    deleted_at, accepted_after, stop = [None], [], threading.Event()
+
+    def loop():
+        proxy = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
+        refused = 0
+        while not stop.is_set() and refused < 5:
+            sent = time.perf_counter()
+            try:
+                proxy.execute_kw(server.db, uid, key, "res.partner", "search_count", [[]])
+                if deleted_at[0] is not None and sent > deleted_at[0]:
+                    accepted_after.append(sent - deleted_at[0])
+            except xmlrpc.client.Fault:
+                refused += 1
+
+    with ThreadPoolExecutor(4) as pool:
+        futures = [pool.submit(loop) for _ in range(4)]
+        time.sleep(1.0)
+        web.delete_api_key(key_id, password)
+        deleted_at[0] = time.perf_counter()
+        time.sleep(1.5)
+        stop.set()
+        for future in futures:
+            future.result()
+    assert accepted_after == [], "accepted %s s after the deletion" % accepted_after[:5]
 
 
 ROW_TRUST_SECONDS = 10  # models/res_users_apikeys.py: how long a process trusts a key's row it read

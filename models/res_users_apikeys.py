@@ -13,7 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.lru import LRU
 
-from ..rpc_patches import current_api_key_id, remote_address
+from ..rpc_patches import current_api_key_id, distrust_rows_once_committed, remote_address
 from ..identity_check import check_identity
 
 _logger = logging.getLogger(__name__)
@@ -225,8 +225,10 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _distrust_rows(self):
-        """A key was deleted or its user archived: every process re-reads the rows it trusted."""
+        """A key was deleted or its user archived: every process re-reads the
+        rows it trusted, now and again once this transaction is committed."""
         self.clear_caches()
+        distrust_rows_once_committed()
 
     def _fetch_valid(self, scopes, condition, value):
         """Rows (id, user_id, scope, key hash, expiry) of unexpired keys of active users meeting `condition`."""

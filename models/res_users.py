@@ -65,14 +65,16 @@ class ResUsers(models.Model):
         """Try a key first where a key may stand for the password: it costs no
         password hash. During a cooldown, only a key this process verified before."""
         address = remote_address()
-        uid = False
-        if key_may_authenticate() and looks_like_api_key(password):
-            uid = cls._login_with_api_key(db, login, password, address)
-        if uid:
-            return uid
+        as_key = key_may_authenticate() and looks_like_api_key(password)
+        if as_key and verified_key(cls.pool.db_name, password):
+            uid = cls._login_with_api_key(db, login, password, address)  # no hash: a cooldown spares it
+            if uid:
+                return uid
+            as_key = False  # its row is gone or not this login's: hashing it again cannot help
         if cls._cooldown_seconds_left(address):
             return cls._refuse_login_in_cooldown(address)
-        if is_usable_credential(login) and is_usable_credential(password):
+        uid = as_key and cls._login_with_api_key(db, login, password, address)
+        if not uid and is_usable_credential(login) and is_usable_credential(password):
             uid = super(ResUsers, cls)._login(db, login, password)
         if not uid:
             cls._record_failure(address)
@@ -80,8 +82,6 @@ class ResUsers(models.Model):
 
     @classmethod
     def _login_with_api_key(cls, db, login, key, address):
-        if not verified_key(cls.pool.db_name, key) and cls._cooldown_seconds_left(address):
-            return False  # no new key is hashed for an address in cooldown
         with cls.pool.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             match = env["res.users.apikeys"]._match(key, RPC_SCOPES)
@@ -106,13 +106,17 @@ class ResUsers(models.Model):
         if not is_usable_credential(passwd):
             raise AccessDenied()
         address = remote_address()
-        if key_may_authenticate() and looks_like_api_key(passwd):
-            if cls._check_api_key_of_the_call(uid, passwd, address):
+        as_key = key_may_authenticate() and looks_like_api_key(passwd)
+        if as_key and verified_key(cls.pool.db_name, passwd):
+            if cls._check_api_key_of_the_call(uid, passwd):  # no hash: a cooldown spares it
                 return
+            as_key = False  # its row is gone or not this user's: hashing it again cannot help
         if cls._remembered_cooldown(address) or (
             not cls._password_is_cached(uid, passwd) and cls._cooldown_seconds_left(address)
         ):
             raise cls._cooldown_error(address)
+        if as_key and cls._check_api_key_of_the_call(uid, passwd):
+            return
         try:
             super(ResUsers, cls).check(db, uid, passwd)
         except AccessDenied:
@@ -120,15 +124,13 @@ class ResUsers(models.Model):
             raise
 
     @classmethod
-    def _check_api_key_of_the_call(cls, uid, key, address):
+    def _check_api_key_of_the_call(cls, uid, key):
         """True if `key` is a valid key of `uid`; tells the RPC layer which key and whether it is read-only."""
         verified = verified_key(cls.pool.db_name, key)
         if verified and verified[1] == uid and is_object_call():
-            # The hot path: no query here; the call re-reads the key in its own transaction.
+            # The hot path: no query here; the call re-checks the key after Odoo's signaling check.
             set_current_api_key(verified[0], uid, read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
             return True
-        if not verified and cls._cooldown_seconds_left(address):
-            return False  # no new key is hashed for an address in cooldown
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
             match = keys._match(key, RPC_SCOPES)

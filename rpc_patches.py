@@ -15,6 +15,7 @@ Applied once, when Odoo imports the addon; each wraps one of Odoo's functions.
 - Methods that test a password (``res.users.check`` …) cannot be called by
   clients, neither over RPC nor from the web client.
 """
+import collections
 import functools
 import logging
 import threading
@@ -33,6 +34,8 @@ from odoo.tools import config
 
 _logger = logging.getLogger(__name__)
 _call = threading.local()
+CallKey = collections.namedtuple("CallKey", "key_id user_id read_only recheck")  # the key of the current call
+NO_KEY = CallKey(None, None, False, False)
 _warned = set()  # warnings given once per process
 
 RPC_HTTP_PATHS = ("/jsonrpc",)  # XML-RPC never goes through odoo.http, so it has no request
@@ -75,7 +78,7 @@ def set_current_api_key(key_id, user_id, read_only=False, recheck=False):
     """Called by res.users.check once a key of `user_id` authenticated this call.
     With `recheck`, the key was accepted from the process's cache and execute_cr
     must confirm, in the call's transaction, that its row is still valid."""
-    _call.api_key = (key_id, user_id, read_only, recheck)
+    _call.api_key = CallKey(key_id, user_id, read_only, recheck)
 
 
 def is_object_call():
@@ -85,12 +88,12 @@ def is_object_call():
 
 def current_api_key_id():
     """Id of the API key that authenticated the current RPC call, or None."""
-    return (getattr(_call, "api_key", None) or (None,))[0]
+    return (getattr(_call, "api_key", None) or NO_KEY).key_id
 
 
 def current_api_key_user_id():
     """Id of the user whose API key authenticated the current RPC call, or None."""
-    return (getattr(_call, "api_key", None) or (None, None))[1]
+    return (getattr(_call, "api_key", None) or NO_KEY).user_id
 
 
 def refuse_if_not_callable_remotely(model, method):
@@ -166,15 +169,15 @@ def _check_api_key_of_the_call(execute_cr):
     def wrapper(cr, uid, obj, method, *args, **kw):
         refuse_if_not_callable_remotely(obj, method)
         api_key = getattr(_call, "api_key", None)
-        if api_key and api_key[3] and not (
-            row_trusted(Registry(cr.dbname), api_key[0]) and not use_due(cr.dbname, api_key[0])
+        if api_key and api_key.recheck and not (
+            row_trusted(Registry(cr.dbname), api_key.key_id) and not use_due(cr.dbname, api_key.key_id)
         ):
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
-            if not keys._still_valid_for_call(api_key[0]):
+            if not keys._still_valid_for_call(api_key.key_id):
                 raise AccessDenied()
         if api_key and any(name in repr((args, kw)) for name in KEY_FORBIDDEN_FIELDS):
             raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))
-        if api_key and api_key[2] and method not in READ_METHODS | READ_ONLY_KEY_METHODS.get(obj, frozenset()):
+        if api_key and api_key.read_only and method not in READ_METHODS | READ_ONLY_KEY_METHODS.get(obj, frozenset()):
             message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
             raise AccessError(message % {"method": method, "model": obj})
         return execute_cr(cr, uid, obj, method, *args, **kw)

@@ -15,13 +15,12 @@ import threading
 import time
 import uuid
 import xmlrpc.client
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "e2e_tests"))
 
-from odoo_servers import ADMIN_UID, ODOO, OdooServer, WebClient  # noqa: E402
+from odoo_servers import ADMIN_UID, ODOO, OdooServer, WebClient, loop_while_deleting  # noqa: E402
 
 DB = "apikeys_bench"
 LARGE_DB = "apikeys_bench_large"  # the same, plus 100,000 keys of 1,000 users
@@ -146,36 +145,13 @@ def revocation(server, web, uid, password, clients=4):
     """Delete a key while clients loop on it; count calls accepted after the delete committed."""
     key = web.new_api_key(uid, password, "revoked under load")
     key_id = web.call_kw("res.users.apikeys", "search", [[("name", "=", "revoked under load")]])[0]
-    deleted_at = [None]
-    accepted_after, first_refusal = [], []
-    stop = threading.Event()
-
-    def loop():
-        call = search_count(server, uid, key)
-        while not stop.is_set():
-            sent = time.perf_counter()
-            try:
-                call()
-                if deleted_at[0] is not None and sent > deleted_at[0]:
-                    accepted_after.append(sent)
-            except xmlrpc.client.Fault:
-                first_refusal.append(time.perf_counter())
-                return
-
-    with ThreadPoolExecutor(clients) as pool:
-        futures = [pool.submit(loop) for _ in range(clients)]
-        time.sleep(1.0)
-        web.delete_api_key(key_id, password)
-        deleted_at[0] = time.perf_counter()
-        time.sleep(1.0)
-        stop.set()
-        for future in futures:
-            future.result()
+    accepted, refused, delay = loop_while_deleting(
+        server, uid, key, lambda: web.delete_api_key(key_id, password), clients)
     return {
-        "calls_sent_after_delete_and_accepted": len(accepted_after),
-        "clients_refused": len(first_refusal),
+        "calls_sent_after_delete_and_accepted": accepted,
+        "clients_refused": refused,
         "clients": clients,
-        "ms_to_first_refusal": 1000 * (min(first_refusal) - deleted_at[0]) if first_refusal else None,
+        "ms_to_first_refusal": None if delay is None else 1000 * delay,
     }
 
 

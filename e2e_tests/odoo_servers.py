@@ -11,12 +11,14 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import types
 import urllib.error
 import urllib.request
 import uuid
 import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # The Odoo launcher the servers start from: .venv's beside the runner's Python,
@@ -153,6 +155,38 @@ class OdooServer:
             values["groups_id"] = [(6, 0, group_ids)]
         uid = self.admin("res.users", "create", values)
         return login, uid
+
+
+def loop_while_deleting(server, uid, key, delete, clients=4):
+    """`clients` loop on `key` (execute_kw search_count) while `delete()` runs;
+    each stops at its first refusal. Returns (how many calls sent after
+    delete() returned were accepted, how many clients were refused, seconds
+    from delete()'s return to the first refusal or None)."""
+    deleted_at, accepted_after, refused_at = [None], [], []
+    stop = threading.Event()
+
+    def loop():
+        proxy = server.xmlrpc("object")
+        while not stop.is_set():
+            sent = time.perf_counter()
+            try:
+                proxy.execute_kw(server.db, uid, key, "res.partner", "search_count", [[]])
+                if deleted_at[0] is not None and sent > deleted_at[0]:
+                    accepted_after.append(sent)
+            except xmlrpc.client.Fault:
+                refused_at.append(time.perf_counter())
+                return
+
+    with ThreadPoolExecutor(clients) as pool:
+        futures = [pool.submit(loop) for _ in range(clients)]
+        time.sleep(1.0)
+        delete()
+        deleted_at[0] = time.perf_counter()
+        time.sleep(1.5)
+        stop.set()
+        for future in futures:
+            future.result()
+    return len(accepted_after), len(refused_at), (min(refused_at) - deleted_at[0]) if refused_at else None
 
 
 class FromAddress(xmlrpc.client.Transport):

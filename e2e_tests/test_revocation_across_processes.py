@@ -1,15 +1,13 @@
 """A deleted key is refused on the very next call by every worker of every server."""
 import re
 import subprocess
-import threading
 import time
-import uuid
 import xmlrpc.client
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from odoo_servers import ODOO, OdooServer, WebClient, copy_template
+from odoo_servers import ODOO, OdooServer, copy_template, loop_while_deleting
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +40,8 @@ def worker_pids_serving(server, path="/xmlrpc/2/object"):
 
 def test_deleted_key_is_refused_by_every_worker_and_process(servers):
     prefork, threaded = servers
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = prefork.create_user(password)
-    web = WebClient(threaded)
-    web.authenticate(login, password)
+    user = threaded.logged_in_user()  # the servers share one database
+    uid, password, web = user.uid, user.password, user.web
     key = web.new_api_key(uid, password, "worker test")
 
     # Every worker and both processes have accepted (and cached) the key.
@@ -67,36 +63,13 @@ def test_a_key_deleted_under_load_is_refused_at_the_next_call(servers, which):
     """Clients loop on the key while it is deleted: no call sent after the
     deletion's answer is accepted, whichever thread or worker serves it."""
     server = dict(zip(["prefork", "threaded"], servers))[which]
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = server.create_user(password)
-    web = WebClient(server)
-    web.authenticate(login, password)
+    user = server.logged_in_user()  # the servers share one database
+    uid, password, web = user.uid, user.password, user.web
     key = web.new_api_key(uid, password, "under load")
     key_id = web.call_kw("res.users.apikeys", "search", [[]])[0]
-    deleted_at, accepted_after, stop = [None], [], threading.Event()
-
-    def loop():
-        proxy = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
-        refused = 0
-        while not stop.is_set() and refused < 5:
-            sent = time.perf_counter()
-            try:
-                proxy.execute_kw(server.db, uid, key, "res.partner", "search_count", [[]])
-                if deleted_at[0] is not None and sent > deleted_at[0]:
-                    accepted_after.append(sent - deleted_at[0])
-            except xmlrpc.client.Fault:
-                refused += 1
-
-    with ThreadPoolExecutor(4) as pool:
-        futures = [pool.submit(loop) for _ in range(4)]
-        time.sleep(1.0)
-        web.delete_api_key(key_id, password)
-        deleted_at[0] = time.perf_counter()
-        time.sleep(1.5)
-        stop.set()
-        for future in futures:
-            future.result()
-    assert accepted_after == [], "accepted %s s after the deletion" % accepted_after[:5]
+    accepted, refused, _delay = loop_while_deleting(server, uid, key, lambda: web.delete_api_key(key_id, password))
+    assert accepted == 0, "%d calls accepted after the deletion" % accepted
+    assert refused == 4, "every client is refused"
 
 
 ROW_TRUST_SECONDS = 10  # models/res_users_apikeys.py: how long a process trusts a key's row it read
@@ -106,10 +79,8 @@ def test_a_key_deleted_in_sql_is_refused_within_the_trust_bound(servers):
     """A change made in SQL signals nothing to Odoo: each process trusts the
     row it read for ROW_TRUST_SECONDS at most, then reads it again."""
     prefork, threaded = servers
-    password = "pw-%s" % uuid.uuid4().hex
-    login, uid = prefork.create_user(password)
-    web = WebClient(threaded)
-    web.authenticate(login, password)
+    user = threaded.logged_in_user()  # the servers share one database
+    uid, password, web = user.uid, user.password, user.web
     key = web.new_api_key(uid, password, "deleted in SQL")
     assert calls(prefork, uid, key, 40) == 40 and calls(threaded, uid, key, 10) == 10
 

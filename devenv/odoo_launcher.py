@@ -3,6 +3,7 @@
 Installed as ``.venv/bin/odoo`` by ``devenv/setup.sh``; takes Odoo's usual
 command line (``-d``, ``-i``, ``-u``, ``--workers``, ``shell`` ...).
 """
+import configparser
 import os
 import sys
 
@@ -10,9 +11,28 @@ VENV = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
 EXTRA_ADDONS = os.path.join(VENV, "addons")  # holds the `auth_apikeys` link to this checkout
 
 
+def config_file(args):
+    """The configuration file named by `-c FILE`, `-cFILE`, `--config FILE` or `--config=FILE`, or None."""
+    for position, arg in enumerate(args):
+        if arg in ("-c", "--config"):
+            return args[position + 1] if position + 1 < len(args) else None
+        if arg.startswith(("--config=", "-c")):
+            return arg.split("=", 1)[1] if arg.startswith("--config=") else arg[2:]
+    return None
+
+
+def addons_path_chosen(args):
+    """True when the command line or its configuration file names an addons path."""
+    if any(arg.startswith("--addons-path") for arg in args):
+        return True
+    parser = configparser.RawConfigParser()
+    parser.read([config_file(args) or os.devnull])
+    return parser.has_option("options", "addons_path")
+
+
 def with_addons_path(args):
-    """Add our addons folder unless the caller chose an addons path or a config file."""
-    if any(arg.startswith(("--addons-path", "-c", "--config")) for arg in args):
+    """Add our addons folder unless the caller chose an addons path."""
+    if addons_path_chosen(args):
         return args
     import odoo
 

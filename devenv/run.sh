@@ -5,6 +5,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ODOO=$ROOT/.venv/bin/odoo
 DB=${DB:-apikeys_demo}
 PORT=${PORT:-8069}
+# The server's configuration: the addon loaded server-wide, a random master password of its own.
+CONFIG=$ROOT/.venv/odoo.conf
+# shellcheck source=devenv/venv_lib.sh
+. "$ROOT/devenv/venv_lib.sh"
+write_server_config "$CONFIG"
 
 if [ "${APPS:-0}" != 0 ]; then
     # `make run APPS=1`: Odoo's apps too (Discuss, portal, website, sales, CRM), in a database of their own.
@@ -28,7 +33,8 @@ cat <<MSG
 
   Odoo 11 with auth_apikeys: http://localhost:$PORT/web/login  (database $DB)
   Log in as admin / admin or demo / demo, then user menu > Preferences > Account Security.
+  The master password (database manager) is admin_passwd in $CONFIG.
   Stop with Ctrl+C.
 
 MSG
-exec "$ODOO" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" --log-level=info
+exec "$ODOO" -c "$CONFIG" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" --log-level=info

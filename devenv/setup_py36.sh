@@ -11,7 +11,7 @@
 # .venv36/bin/odoo starts Odoo 11 with .venv36/addons on the addons path, as
 # .venv/bin/odoo does, through the same devenv/odoo_launcher.py;
 # .venv36/odoo.conf names that addons path for pytest-odoo 0.6.1, which has no
-# --odoo-addons-path.
+# --odoo-addons-path, loads the addon server-wide and holds a random master password.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +60,7 @@ LAUNCHER
     chmod +x "$VENV36/bin/odoo"
     local odoo_addons
     odoo_addons=$("$VENV36/bin/python" -c 'import odoo.addons; print(odoo.addons.__path__[0])')
-    printf '[options]\naddons_path = %s,%s\n' "$odoo_addons" "$VENV36/addons" >"$VENV36/odoo.conf"
+    write_server_config "$VENV36/odoo.conf" "addons_path = $odoo_addons,$VENV36/addons"
 }
 
 ensure_lessc36() {

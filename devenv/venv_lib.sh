@@ -23,3 +23,19 @@ link_addon_into() {
         [ -e "$entry" ] && ln -s "$entry" "$dir/"
     done
 }
+
+# write_server_config FILE [LINE...]: an Odoo configuration file, readable by its owner only,
+# that loads the addon server-wide (README) and gives the server a random master password of its
+# own, kept from FILE if it has one, never Odoo's default `admin`; LINEs are added as they are.
+write_server_config() {
+    local file=$1 password
+    shift
+    password=$(sed -n 's/^admin_passwd = //p' "$file" 2>/dev/null || true)
+    [ -n "$password" ] || password=$(od -An -N18 -tx1 /dev/urandom | tr -d ' \n')
+    (
+        umask 077
+        printf '[options]\nadmin_passwd = %s\nserver_wide_modules = web,auth_apikeys\n' "$password" >"$file"
+        [ $# = 0 ] || printf '%s\n' "$@" >>"$file"
+    )
+    chmod 600 "$file"
+}

@@ -31,6 +31,7 @@ APPS_TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_APPS_TEMPLATE_DB", "")
 APPS_AFTER_TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB", "")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ADMIN_UID = 1  # admin in Odoo 11 demo data
+MASTER_PASSWORD = uuid.uuid4().hex  # of every test server unless a test says otherwise: never Odoo's `admin`
 
 
 def free_port():
@@ -61,15 +62,18 @@ class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
     def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None, proxy_mode=False,
-                 data_dir=None):
+                 data_dir=None, master_password=MASTER_PASSWORD, wait=True):
+        """`master_password` None: Odoo's default. `wait` False: return as soon as the process is started."""
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
         ARTIFACTS.mkdir(exist_ok=True)
         self.log_path = ARTIFACTS / ("server-%s-%s.log" % (db, name or self.port))
         self.log_file = open(self.log_path, "w")
+        self.config_path = self.log_path.with_suffix(".conf")
+        write_config(self.config_path, master_password)
         args = [
-            ODOO, "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
+            ODOO, "-c", str(self.config_path), "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
             "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
         ]
         self.longpolling_port = free_port() if workers else None
@@ -83,7 +87,8 @@ class OdooServer:
             args += ["--data-dir", str(data_dir)]
         self.args = args
         self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
-        self.wait_until_serving()
+        if wait:
+            self.wait_until_serving()
 
     def wait_until_serving(self, timeout=90):
         """Poll a JSON route that renders nothing: a page would compile the
@@ -98,6 +103,18 @@ class OdooServer:
             except (urllib.error.URLError, ConnectionError, socket.timeout):
                 time.sleep(0.3)
         raise AssertionError("Odoo did not serve within %ss, see %s" % (timeout, self.log_path))
+
+    def wait_until_accepting(self, timeout=90):
+        """Poll connect() only: the moment the port accepts a connection, before any request is served."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            assert self.process.poll() is None, "Odoo exited, see %s" % self.log_path
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
+                return
+            except OSError:
+                time.sleep(0.01)
+        raise AssertionError("Odoo did not listen within %ss, see %s" % (timeout, self.log_path))
 
     def stop(self):
         self.process.terminate()
@@ -155,6 +172,17 @@ class OdooServer:
             values["groups_id"] = [(6, 0, group_ids)]
         uid = self.admin("res.users", "create", values)
         return login, uid
+
+
+def write_config(path, master_password):
+    """The configuration file of a test server, readable by its owner only: the addon loaded
+    server-wide (README) and the server's master password (Odoo's default if None)."""
+    lines = ["[options]", "server_wide_modules = web,auth_apikeys"]
+    if master_password is not None:
+        lines.append("admin_passwd = %s" % master_password)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
 
 
 def loop_while_deleting(server, uid, key, delete, clients=4):

@@ -28,7 +28,7 @@ from odoo.addons.web.controllers.main import DataSet
 from odoo.exceptions import AccessDenied, UserError, except_orm
 from odoo.modules.registry import Registry
 
-from .rpc_patches import patch, remote_address
+from .rpc_patches import left_to_odoo, patch, remote_address
 
 _logger = logging.getLogger(__name__)
 
@@ -93,8 +93,39 @@ def _check_arguments(function, params):
 
 def _check_database(db):
     """A database that exists: Odoo 11 answers any other name with a connection traceback."""
-    if not isinstance(db, str) or (db not in Registry.registries and db not in odoo.service.db.list_dbs(True)):
+    if not _database_exists(db):
         raise MalformedRequest(_("Malformed call: no such database."))
+
+
+def _database_exists(db):
+    return isinstance(db, str) and (db in Registry.registries or db in odoo.service.db.list_dbs(True))
+
+
+def database_of_call(service, method, params):
+    """The database an RPC call names (object.*, common.login/authenticate), or None."""
+    if (service == "object" or (service == "common" and method in ("login", "authenticate"))) and (
+            isinstance(params, (list, tuple)) and params):
+        return params[0]
+    return None
+
+
+def _loaded_database_of_call(service, method, params):
+    """The existing database the call names, once its registry is loaded, or None. A call
+    that arrives while the server loads that registry waits here, as Odoo's own code would
+    a moment later: the addon's rules apply to it once it can tell whether they should."""
+    db = database_of_call(service, method, params)
+    if not _database_exists(db):
+        return None
+    Registry(db)
+    return db
+
+
+def _database_of_request(request):
+    """The database a JSON request is for: the one a /jsonrpc call names, else its web session's."""
+    if request.httprequest.path == "/jsonrpc":
+        params = getattr(request, "params", None) or {}
+        return database_of_call(params.get("service"), params.get("method"), params.get("args"))
+    return request.db
 
 
 def _check_method_exists(env, model, method):
@@ -155,7 +186,7 @@ class RedactJsonpQueries(logging.Filter):
 
 def _quiet_refusals(handle_exception):
     def wrapper(self, exception):
-        if not isinstance(exception, (AccessDenied, MalformedRequest)):
+        if not isinstance(exception, (AccessDenied, MalformedRequest)) or left_to_odoo(_database_of_request(self)):
             return handle_exception(self, exception)
         self._failed = exception  # no commit, as Odoo does for every error
         _logger.info("%s: refused a call from %s: %s", self.httprequest.path, remote_address(), exception.args[0])
@@ -171,7 +202,9 @@ def _without_traceback_for_expected_errors(serialize_exception):
 
     def wrapper(exception):
         serialized = serialize_exception(exception)
-        if isinstance(exception, (AccessDenied, except_orm)):
+        request = odoo.http.request
+        if isinstance(exception, (AccessDenied, except_orm)) and not (request and left_to_odoo(
+                _database_of_request(request))):
             serialized["debug"] = ""
         return serialized
 
@@ -196,7 +229,8 @@ def _fault_on_malformed_xmlrpc(wsgi_xmlrpc):
 
 def _check_call_shape_first(dispatch_rpc):
     def wrapper(service_name, method, params):
-        check_call_shape(service_name, method, params)
+        if not left_to_odoo(_loaded_database_of_call(service_name, method, params)):
+            check_call_shape(service_name, method, params)
         return dispatch_rpc(service_name, method, params)
 
     return wrapper
@@ -204,7 +238,8 @@ def _check_call_shape_first(dispatch_rpc):
 
 def _check_method_exists_in_execute(execute_cr):
     def wrapper(cr, uid, obj, method, *args, **kw):
-        _check_method_exists(odoo.api.Environment(cr, uid, {}), obj, method)
+        if not left_to_odoo(cr.dbname):
+            _check_method_exists(odoo.api.Environment(cr, uid, {}), obj, method)
         return execute_cr(cr, uid, obj, method, *args, **kw)
 
     return wrapper
@@ -212,7 +247,8 @@ def _check_method_exists_in_execute(execute_cr):
 
 def _check_method_exists_in_call_kw(call_kw):
     def wrapper(self, model, method, args, kwargs):
-        _check_method_exists(odoo.http.request.env, model, method)
+        if not left_to_odoo(odoo.http.request.db):
+            _check_method_exists(odoo.http.request.env, model, method)
         return call_kw(self, model, method, args, kwargs)
 
     return wrapper

@@ -96,6 +96,15 @@ def current_api_key_user_id():
     return (getattr(_call, "api_key", None) or NO_KEY).user_id
 
 
+def left_to_odoo(dbname):
+    """True for a database whose registry has loaded without this addon. The addon
+    is loaded server-wide (README), so its patches see every database's calls:
+    they leave those to plain Odoo 11. A call for no database, or for one not
+    loaded yet, is the addon's. No query."""
+    registry = Registry.registries.get(dbname) if isinstance(dbname, str) else None
+    return registry is not None and registry.ready and "res.users.apikeys" not in registry
+
+
 def refuse_if_not_callable_remotely(model, method):
     if method in NOT_CALLABLE_REMOTELY.get(model, ()):
         raise AccessError(_("%(model)s.%(method)s cannot be called remotely.") % {"model": model, "method": method})
@@ -167,6 +176,8 @@ def _check_api_key_of_the_call(execute_cr):
     from .models.res_users_apikeys import row_trusted, use_due  # applied once the models are loaded
 
     def wrapper(cr, uid, obj, method, *args, **kw):
+        if left_to_odoo(cr.dbname):
+            return execute_cr(cr, uid, obj, method, *args, **kw)
         refuse_if_not_callable_remotely(obj, method)
         api_key = getattr(_call, "api_key", None)
         if api_key and api_key.recheck and not (
@@ -210,7 +221,8 @@ def _distrust_rows_once_committed(signal_changes):
 
 def _refuse_methods_not_callable_remotely(call_kw):
     def wrapper(self, model, method, args, kwargs):
-        refuse_if_not_callable_remotely(model, method)
+        if not left_to_odoo(odoo.http.request.db):
+            refuse_if_not_callable_remotely(model, method)
         return call_kw(self, model, method, args, kwargs)
 
     return wrapper

@@ -2,6 +2,8 @@ from . import malformed_requests
 from . import rpc_patches
 from . import models
 from . import wizards
+from . import master_password
 
 rpc_patches.apply()
 malformed_requests.apply()
+master_password.apply()

@@ -73,7 +73,8 @@ class OdooServer:
         self.config_path = self.log_path.with_suffix(".conf")
         write_config(self.config_path, master_password)
         args = [
-            ODOO, "-c", str(self.config_path), "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
+            ODOO, "-c", str(self.config_path),
+            "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
             "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
         ]
         self.longpolling_port = free_port() if workers else None

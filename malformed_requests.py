@@ -101,7 +101,7 @@ def _database_exists(db):
     return isinstance(db, str) and (db in Registry.registries or db in odoo.service.db.list_dbs(True))
 
 
-def database_of_call(service, method, params):
+def _database_of_call(service, method, params):
     """The database an RPC call names (object.*, common.login/authenticate), or None."""
     if (service == "object" or (service == "common" and method in ("login", "authenticate"))) and (
             isinstance(params, (list, tuple)) and params):
@@ -113,7 +113,7 @@ def _loaded_database_of_call(service, method, params):
     """The existing database the call names, once its registry is loaded, or None. A call
     that arrives while the server loads that registry waits here, as Odoo's own code would
     a moment later: the addon's rules apply to it once it can tell whether they should."""
-    db = database_of_call(service, method, params)
+    db = _database_of_call(service, method, params)
     if not _database_exists(db):
         return None
     Registry(db)
@@ -124,7 +124,7 @@ def _database_of_request(request):
     """The database a JSON request is for: the one a /jsonrpc call names, else its web session's."""
     if request.httprequest.path == "/jsonrpc":
         params = getattr(request, "params", None) or {}
-        return database_of_call(params.get("service"), params.get("method"), params.get("args"))
+        return _database_of_call(params.get("service"), params.get("method"), params.get("args"))
     return request.db
 
 

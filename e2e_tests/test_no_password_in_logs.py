@@ -7,14 +7,16 @@ a serialization error, and both Odoo ("bad query: ...", at ERROR) and
 PostgreSQL (the failing statement) logged it with the password, before Odoo
 retried. The password changes run here against concurrent writes of the same
 row until the log shows such a failure; then no password may be in any log."""
-import threading
+import re
+import subprocess
+import urllib.parse
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from both_modes import server_in_both_modes
-from odoo_servers import OdooServer, WebClient, copy_template
+from odoo_servers import APPS_TEMPLATE_DB, OdooServer, WebClient, copy_template
 from private_postgres import PrivatePostgres
 
 SERIALIZATION_FAILURE = "could not serialize access"
@@ -93,6 +95,7 @@ def postgres_log(cluster):
 
 
 def test_postgres_logs_no_password_of_a_change_racing_other_writes(request, postgres):
+    """log_min_error_statement keeps its default: PostgreSQL logs the statement of every error."""
     db = postgres.copy_database(copy_template("pwlog_pg"))
     odoo = OdooServer(db, workers=2, name="pwlog-pg", db_host=postgres.folder, db_port=postgres.port)
     request.addfinalizer(odoo.stop)
@@ -101,3 +104,47 @@ def test_postgres_logs_no_password_of_a_change_racing_other_writes(request, post
     log = postgres_log(postgres)
     assert not leaked(sent, log)
     assert "pbkdf2" not in log
+
+
+def reset_password_by_token(server, uid, password):
+    """A reset token, as "Send reset password instructions" makes (without the mail: no SMTP here);
+    its link to /web/reset_password, where the user types `password`."""
+    partner_id = server.admin("res.users", "read", [uid], ["partner_id"])[0]["partner_id"][0]
+    server.admin("res.partner", "signup_prepare", [partner_id], signup_type="reset")
+    token = server.admin("res.partner", "read", [partner_id], ["signup_token"])[0]["signup_token"]
+    web = WebClient(server)
+    url = server.url + "/web/reset_password?" + urllib.parse.urlencode({"db": server.db, "token": token})
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', web.opener.open(url).read().decode()).group(1)
+    form = {"csrf_token": csrf, "token": token, "password": password, "confirm_password": password}
+    web.opener.open(url, urllib.parse.urlencode(form).encode()).read()
+
+
+def test_no_password_change_sends_the_password_in_sql(request):
+    """With PostgreSQL logging every statement: creating a user with a password, an
+    administrator's write, change_password over RPC, the web client's Change
+    Password and /web/reset_password (auth_signup) each write the hash only.
+    (Checking a password still compares it in SQL: Odoo 11's base does, before auth_crypt.)"""
+    if not APPS_TEMPLATE_DB:
+        pytest.skip("no apps template: auth_signup is tested in the Python 3.11 leg, unless AUTH_APIKEYS_APPS=0")
+    cluster = PrivatePostgres("pwsql")
+    request.addfinalizer(cluster.stop)
+    cluster.start()
+    subprocess.run(["psql", "-qh", cluster.folder, "-p", str(cluster.port), "-d", "postgres", "-c",
+                    "ALTER SYSTEM SET log_statement = 'all'", "-c", "SELECT pg_reload_conf()"],
+                   check=True, stdout=subprocess.DEVNULL)
+    db = cluster.copy_database(copy_template("pwsql", APPS_TEMPLATE_DB))
+    odoo = OdooServer(db, name="pwsql", db_host=cluster.folder, db_port=cluster.port)
+    request.addfinalizer(odoo.stop)
+    passwords = [new_password() for _ in range(5)]
+    login, uid = odoo.create_user(passwords[0])
+    odoo.admin("res.users", "write", [uid], {"password": passwords[1]})
+    odoo.execute_kw(uid, passwords[1], "res.users", "change_password", [passwords[1], passwords[2]])
+    web = WebClient(odoo)
+    web.authenticate(login, passwords[2])
+    assert "new_password" in web.change_password(passwords[2], passwords[3])
+    reset_password_by_token(odoo, uid, passwords[4])
+    assert odoo.xmlrpc("common").authenticate(odoo.db, login, passwords[4], {}) == uid
+    writes = "\n".join(line for line in postgres_log(cluster).splitlines() if re.search(r"\b(UPDATE|INSERT)\b", line))
+    assert "password_crypt" in writes  # the statements are there
+    assert not leaked(passwords, writes)
+    assert not leaked(passwords, odoo.log())

@@ -1,7 +1,11 @@
+from . import safe_logging
 from . import malformed_requests
+from . import client_errors
 from . import rpc_patches
 from . import models
 from . import wizards
 
 rpc_patches.apply()
 malformed_requests.apply()
+client_errors.apply()
+safe_logging.apply()

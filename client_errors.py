@@ -30,9 +30,9 @@ from .safe_logging import log_traceback_without_messages
 
 _logger = logging.getLogger(__name__)
 
-# What a call's arguments raise when Odoo's code trips over them.
+# What a call's arguments raise when Odoo's code trips over them (Odoo 11 checks some with assert).
 CLIENT_ERRORS = (
-    ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError,
+    ValueError, TypeError, KeyError, IndexError, AttributeError, AssertionError, RecursionError,
     psycopg2.DataError, psycopg2.ProgrammingError,
 )
 # What Odoo answers with a message of its own, meant for the client: in JSON-RPC errors, in XML-RPC faults.

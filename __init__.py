@@ -1,4 +1,6 @@
+from . import safe_logging
 from . import malformed_requests
+from . import client_errors
 from . import rpc_patches
 from . import models
 from . import wizards
@@ -7,3 +9,5 @@ from . import master_password
 rpc_patches.apply()
 malformed_requests.apply()
 master_password.apply()
+client_errors.apply()
+safe_logging.apply()

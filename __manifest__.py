@@ -7,7 +7,7 @@
     "author": "auth_apikeys contributors",
     "website": "https://github.com/auth-apikeys/auth_apikeys",
     "development_status": "Beta",
-    "depends": ["base", "web"],
+    "depends": ["base", "web", "auth_crypt"],
     "data": [
         "security/ir.model.access.csv",
         "security/res_users_apikeys_security.xml",

@@ -52,6 +52,8 @@ NOT_CALLABLE_REMOTELY = {"res.users": frozenset(["authenticate", "check", "check
 # Worth a password: auth_signup's token sets one. A key's call never reads it
 # (res_partner.py) nor names it (a domain would bisect it), whatever the path.
 KEY_FORBIDDEN_FIELDS = frozenset(["signup_token"])
+# No Odoo call nests or weighs this much; a key's call beyond is refused unread.
+MAX_CALL_DEPTH, MAX_CALL_ITEMS = 100, 10 ** 6
 
 
 def remote_address():
@@ -103,6 +105,31 @@ def left_to_odoo(dbname):
     loaded yet, is the addon's. No query."""
     registry = Registry.registries.get(dbname) if isinstance(dbname, str) else None
     return registry is not None and registry.ready and "res.users.apikeys" not in registry
+
+
+def names_key_forbidden_field(args, kw):
+    """True if a string anywhere in the call (dict keys too) names a field of
+    KEY_FORBIDDEN_FIELDS. A walk bounded in depth and size, not repr(): a call
+    nested too deep or too large is refused plainly instead of exhausting the stack."""
+    from .malformed_requests import MalformedRequest  # it imports this module
+
+    stack, items = [(args, 0), (kw, 0)], 0
+    while stack:
+        value, depth = stack.pop()
+        items += 1
+        if depth > MAX_CALL_DEPTH or items > MAX_CALL_ITEMS:
+            raise MalformedRequest(_("Malformed call: arguments nested deeper than %(depth)s levels or more "
+                                     "than %(items)s values.") % {"depth": MAX_CALL_DEPTH, "items": MAX_CALL_ITEMS})
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value)
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, (list, tuple, set, frozenset)):
+            stack.extend((item, depth + 1) for item in value)
+        elif not isinstance(value, (bool, int, float, type(None))):
+            text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            if any(name in text for name in KEY_FORBIDDEN_FIELDS):
+                return True
+    return False
 
 
 def refuse_if_not_callable_remotely(model, method):
@@ -186,7 +213,7 @@ def _check_api_key_of_the_call(execute_cr):
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
             if not keys._still_valid_for_call(api_key.key_id):
                 raise AccessDenied()
-        if api_key and any(name in repr((args, kw)) for name in KEY_FORBIDDEN_FIELDS):
+        if api_key and names_key_forbidden_field(args, kw):
             raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))
         if api_key and api_key.read_only and method not in READ_METHODS | READ_ONLY_KEY_METHODS.get(obj, frozenset()):
             message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")

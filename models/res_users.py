@@ -28,7 +28,18 @@ def is_usable_credential(credential):
     and an empty password may match an empty password column: refuse them plainly."""
     return (
         isinstance(credential, str) and 0 < len(credential) <= MAX_CREDENTIAL_LENGTH and "\x00" not in credential
+        and is_encodable(credential)
     )
+
+
+def is_encodable(text):
+    """False for a string with a lone surrogate ("\\ud800" in JSON): hashing it
+    raised an error that carried the whole string back to the client."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ResUsers(models.Model):
@@ -161,7 +172,39 @@ class ResUsers(models.Model):
             raise AccessError(_("An API key cannot change the password of its user."))
         if "active" in values:
             self.env["res.users.apikeys"]._distrust_rows()
+        if "password" in values:
+            return self._write_password_hashed(values)
         return super(ResUsers, self).write(values)
+
+    @api.model
+    def create(self, values):
+        """As write: the new password's hash, never the password, goes to SQL."""
+        if "password" not in values:
+            return super(ResUsers, self).create(values)
+        values = dict(values)
+        password = values.pop("password")
+        user = super(ResUsers, self).create(values)
+        user._set_encrypted_password(user._crypt_context().encrypt(password or ""))
+        user.invalidate_cache(["password", "password_crypt"], user.ids)
+        return user
+
+    @api.multi
+    def _write_password_hashed(self, values):
+        """Odoo 11 writes a new password in clear into res_users.password, then
+        auth_crypt hashes it: when that UPDATE met a concurrent update of the
+        row, Odoo and PostgreSQL logged it with the password. Here each user's
+        hash goes in its place, in the one UPDATE of the row, once this
+        transaction holds the rows: the statement that fails on a concurrent
+        update is the lock, which carries no credential."""
+        values = dict(values)
+        password = values.pop("password") or ""
+        if self.ids:
+            self.env.cr.execute("SELECT id FROM res_users WHERE id IN %s FOR NO KEY UPDATE", [tuple(self.ids)])
+        result = True
+        for user in self:
+            hashed = user._crypt_context().encrypt(password)
+            result = super(ResUsers, user).write(dict(values, password_crypt=hashed))
+        return result
 
     @api.multi
     def unlink(self):

@@ -7,10 +7,11 @@ text a caller sends. Every employee may write ``mail.template``, and the
 composer renders its own subject and body in mass-mail mode. So:
 
 - Only Settings users (and the superuser) may write template code into
-  ``mail.template`` (and its translations) or have text of their own rendered.
-  Code is told from text by jinja's own parser, with mail's delimiters.
-  Code already stored in a template was written by a Settings user, and stays
-  as Odoo renders it, for everyone (the quotation e-mail, the invitation ...).
+  ``mail.template`` (and its translations) or have code of their own rendered.
+  Code is told from text by jinja's own lexer, with mail's delimiters. Code
+  that a stored template holds was written by a Settings user: anyone may
+  reword the text around it, and it renders as Odoo renders it, for everyone
+  (the quotation e-mail, the invitation, the password reset ...).
 - Code that is not stored in a template (a Settings user's own text) renders in
   a stricter sandbox: records are read as the caller, through their
   non-secret fields only; no method (``sudo``, ``with_context``, ``write`` ...),
@@ -28,7 +29,7 @@ the current render strict.
 import copy
 import threading
 
-from jinja2 import TemplateSyntaxError, nodes
+from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from odoo import SUPERUSER_ID, _
 from odoo.addons.base.res.res_users import USER_PRIVATE_FIELDS
@@ -52,41 +53,53 @@ TRANSLATION_NAMES = tuple("mail.template,%s" % name for name in RENDERED_FIELDS)
 SECRET_FIELDS = frozenset(["password", "password_crypt", "oauth_access_token", "signup_url", "access_token",
                            "smtp_pass"]) | KEY_FORBIDDEN_FIELDS
 RECORD_ATTRIBUTES = frozenset(["ids"])  # what a record offers beyond its fields
+TEXT_TOKENS = frozenset(["data", "comment_begin", "comment", "comment_end", "linecomment_begin", "linecomment",
+                         "linecomment_end"])
 _render = threading.local()
 
 
-def is_template_code(text):
-    """True when jinja, with mail's delimiters, finds anything in `text` beyond
-    plain text and comments; text it cannot parse counts as code."""
+def code_tokens(text):
+    """The code in `text` as jinja's lexer reads it with mail's delimiters: its
+    tokens, without the text and comments between them. None if it cannot lex it."""
     from odoo.addons.mail.models.mail_template import mako_template_env
 
-    if not text:
-        return False
     try:
-        tree = mako_template_env.parse(ustr(text))
+        tokens = mako_template_env.lex(ustr(text or ""))
+        return tuple((kind, value) for _line, kind, value in tokens if kind not in TEXT_TOKENS)
     except TemplateSyntaxError:
-        return True
-    return not all(
-        isinstance(node, nodes.Output) and all(isinstance(child, nodes.TemplateData) for child in node.nodes)
-        for node in tree.body
-    )
+        return None
 
 
-def is_stored_template_text(cr, text):
-    """True when `text` is, word for word, a rendered field of a stored template
-    or its translation: code that a Settings user wrote."""
+def is_template_code(text):
+    """True when `text` holds anything for jinja to evaluate; text it cannot read counts as code."""
+    return code_tokens(text) != ()
+
+
+def is_stored_template_code(cr, text):
+    """True when the code in `text` is, token for token, the code of a rendered
+    field of a stored template or of its translation: code that a Settings user
+    wrote (the text around it may differ: a user may reword a mail, not its code)."""
     columns = ", ".join(RENDERED_FIELDS)
-    cr.execute(
+    cr.execute(  # the common case, a stored template rendering its own fields, without lexing them all
         "SELECT 1 FROM mail_template WHERE %%(text)s IN (%s) UNION ALL "
         "SELECT 1 FROM ir_translation WHERE name IN %%(names)s AND value = %%(text)s LIMIT 1" % columns,
         {"text": ustr(text), "names": TRANSLATION_NAMES},
     )
-    return bool(cr.fetchone())
+    if cr.fetchone():
+        return True
+    code = code_tokens(text)
+    if code is None:
+        return False
+    cr.execute(
+        "SELECT unnest(ARRAY[%s]) FROM mail_template UNION "
+        "SELECT value FROM ir_translation WHERE name IN %%(names)s" % columns, {"names": TRANSLATION_NAMES},
+    )
+    return any(stored and code_tokens(stored) == code for stored, in cr.fetchall())
 
 
 def is_callers_code(cr, text):
     """Template code that no stored template holds: the caller wrote it."""
-    return is_template_code(text) and not is_stored_template_text(cr, text)
+    return is_template_code(text) and not is_stored_template_code(cr, text)
 
 
 def refuse_callers_code_unless_settings(env):
@@ -139,7 +152,11 @@ class CallerCodeSandbox(SandboxedEnvironment):
         return obj
 
     def getattr(self, obj, attribute):
-        return super(CallerCodeSandbox, self).getattr(self._as_caller(obj), attribute)
+        obj = self._as_caller(obj)
+        if isinstance(obj, BaseModel) and getattr(_render, "caller_uid", None) is not None:
+            if not self._is_readable_field(obj, attribute):  # refused before it is read
+                return self.unsafe_undefined(obj, attribute)
+        return super(CallerCodeSandbox, self).getattr(obj, attribute)
 
     def getitem(self, obj, argument):
         obj = self._as_caller(obj)

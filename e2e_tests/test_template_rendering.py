@@ -214,10 +214,13 @@ def test_stored_templates_keep_working_for_employees(server):
     wizard_id = salesman.web.call_kw("mail.compose.message", "create", [{}], {"context": context})
     values = salesman.web.call_kw("mail.compose.message", "onchange_template_id", [
         [wizard_id], template_id, "mass_mail", "res.partner", False])["value"]
+    values["body"] = values["body"].replace("<p>Hello", "<p>Dear reader,</p><p>Hello")  # reworded, same code
     salesman.web.call_kw("mail.compose.message", "write", [[wizard_id], values])
     salesman.web.call_kw("mail.compose.message", "send_mail", [[wizard_id]], {"context": context})
     sent = server.admin("mail.mail", "search_read", [("subject", "=", "News for Grace Hopper")], ["body_html"])
-    assert sent and "Hello Grace Hopper" in sent[0]["body_html"], sent
+    assert sent and "Dear reader,</p><p>Hello Grace Hopper" in sent[0]["body_html"], sent
+    # The employee rewords the template itself: its code stays the administrator's.
+    salesman.web.call_kw("mail.template", "write", [[template_id], {"body_html": "<p>Hi ${object.name}!</p>"}])
 
 
 # --- In the web client -------------------------------------------------------------------

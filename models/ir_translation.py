@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .. import template_rendering
+from .. import mail_aliases, template_rendering
 
 
 class IrTranslation(models.Model):
@@ -11,9 +11,11 @@ class IrTranslation(models.Model):
 
     def _register_hook(self):
         """Once every model of the database is loaded, whether or not mail is
-        installed: the addon does not depend on mail (template_rendering.apply)."""
+        installed: the addon does not depend on mail, and hardens it where it is
+        (template_rendering.py, mail_aliases.py)."""
         super(IrTranslation, self)._register_hook()
         template_rendering.apply(self.env)
+        mail_aliases.apply(self.env)
 
     @api.model
     def create(self, vals):

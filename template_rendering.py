@@ -184,18 +184,10 @@ def _checked_template_values(values):
     return [value for name, value in values.items() if name in RENDERED_FIELDS and isinstance(value, str)]
 
 
-def _refuse_template_code_on_create(create):
+def _refuse_callers_template_code(create_or_write):
     def wrapper(self, vals):
         check_template_code(self.env, _checked_template_values(vals))
-        return create(self, vals)
-
-    return wrapper
-
-
-def _refuse_template_code_on_write(write):
-    def wrapper(self, vals):
-        check_template_code(self.env, _checked_template_values(vals))
-        return write(self, vals)
+        return create_or_write(self, vals)
 
     return wrapper
 
@@ -211,5 +203,5 @@ def apply(env):
         mail_template.mako_safe_template_env = CallerCodeSandbox.harden(mail_template.mako_safe_template_env)
     template_class = type(env["mail.template"])
     patch(template_class, "render_template", _render_callers_code_strictly)
-    patch(template_class, "create", _refuse_template_code_on_create)
-    patch(template_class, "write", _refuse_template_code_on_write)
+    patch(template_class, "create", _refuse_callers_template_code)
+    patch(template_class, "write", _refuse_callers_template_code)

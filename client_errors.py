@@ -25,7 +25,7 @@ from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWar
 from odoo.tools import config
 
 from .malformed_requests import MalformedRequest
-from .rpc_patches import patch, remote_address
+from .rpc_patches import call_left_to_odoo, patch, remote_address
 from .safe_logging import log_traceback_without_messages
 
 _logger = logging.getLogger(__name__)
@@ -60,6 +60,8 @@ def _invalid_arguments_in_execute(execute_cr):
         try:
             return execute_cr(cr, uid, obj, method, *args, **kw)
         except CLIENT_ERRORS:
+            if call_left_to_odoo():
+                raise
             raise invalid_arguments("%s.%s" % (obj, method)) from None
 
     return wrapper
@@ -69,7 +71,7 @@ def _invalid_arguments_in_json_requests(handle_exception):
     """Every JSON route: the web client's calls, its login, /jsonrpc."""
 
     def wrapper(self, exception):
-        if isinstance(exception, CLIENT_ERRORS):
+        if isinstance(exception, CLIENT_ERRORS) and not call_left_to_odoo():
             exception = invalid_arguments(self.httprequest.path)
         return handle_exception(self, exception)
 
@@ -79,7 +81,7 @@ def _invalid_arguments_in_json_requests(handle_exception):
 def _no_traceback_in_json_errors(serialize_exception):
     def wrapper(exception):
         serialized = serialize_exception(exception)
-        if not config["dev_mode"]:
+        if not (config["dev_mode"] or call_left_to_odoo()):
             serialized["debug"] = ""
             if not isinstance(exception, PLAIN_ERRORS):  # its text and arguments may quote the call
                 serialized["message"], serialized["arguments"] = SERVER_ERROR, [SERVER_ERROR]
@@ -93,7 +95,7 @@ def _no_traceback_in_faults(fault):
 
     def wrap(handle_exception):
         def wrapper(exception):
-            if isinstance(exception, PLAIN_FAULTS):
+            if isinstance(exception, PLAIN_FAULTS) or call_left_to_odoo():
                 return handle_exception(exception)
             if isinstance(exception, except_orm):  # ValidationError ...: its message is for the client
                 return handle_exception(UserError(exception.name))

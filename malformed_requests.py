@@ -28,7 +28,7 @@ from odoo.addons.web.controllers.main import DataSet
 from odoo.exceptions import AccessDenied, UserError, except_orm
 from odoo.modules.registry import Registry
 
-from .rpc_patches import left_to_odoo, patch, remote_address
+from .rpc_patches import database_of_call, database_of_request, left_to_odoo, patch, remote_address
 
 _logger = logging.getLogger(__name__)
 
@@ -101,31 +101,15 @@ def _database_exists(db):
     return isinstance(db, str) and (db in Registry.registries or db in odoo.service.db.list_dbs(True))
 
 
-def _database_of_call(service, method, params):
-    """The database an RPC call names (object.*, common.login/authenticate), or None."""
-    if (service == "object" or (service == "common" and method in ("login", "authenticate"))) and (
-            isinstance(params, (list, tuple)) and params):
-        return params[0]
-    return None
-
-
-def _loaded_database_of_call(service, method, params):
+def _loadeddatabase_of_call(service, method, params):
     """The existing database the call names, once its registry is loaded, or None. A call
     that arrives while the server loads that registry waits here, as Odoo's own code would
     a moment later: the addon's rules apply to it once it can tell whether they should."""
-    db = _database_of_call(service, method, params)
+    db = database_of_call(service, method, params)
     if not _database_exists(db):
         return None
     Registry(db)
     return db
-
-
-def _database_of_request(request):
-    """The database a JSON request is for: the one a /jsonrpc call names, else its web session's."""
-    if request.httprequest.path == "/jsonrpc":
-        params = getattr(request, "params", None) or {}
-        return _database_of_call(params.get("service"), params.get("method"), params.get("args"))
-    return request.db
 
 
 def _check_method_exists(env, model, method):
@@ -186,7 +170,7 @@ class RedactJsonpQueries(logging.Filter):
 
 def _quiet_refusals(handle_exception):
     def wrapper(self, exception):
-        if not isinstance(exception, (AccessDenied, MalformedRequest)) or left_to_odoo(_database_of_request(self)):
+        if not isinstance(exception, (AccessDenied, MalformedRequest)) or left_to_odoo(database_of_request(self)):
             return handle_exception(self, exception)
         self._failed = exception  # no commit, as Odoo does for every error
         _logger.info("%s: refused a call from %s: %s", self.httprequest.path, remote_address(), exception.args[0])
@@ -204,7 +188,7 @@ def _without_traceback_for_expected_errors(serialize_exception):
         serialized = serialize_exception(exception)
         request = odoo.http.request
         if isinstance(exception, (AccessDenied, except_orm)) and not (request and left_to_odoo(
-                _database_of_request(request))):
+                database_of_request(request))):
             serialized["debug"] = ""
         return serialized
 
@@ -229,7 +213,7 @@ def _fault_on_malformed_xmlrpc(wsgi_xmlrpc):
 
 def _check_call_shape_first(dispatch_rpc):
     def wrapper(service_name, method, params):
-        if not left_to_odoo(_loaded_database_of_call(service_name, method, params)):
+        if not left_to_odoo(_loadeddatabase_of_call(service_name, method, params)):
             check_call_shape(service_name, method, params)
         return dispatch_rpc(service_name, method, params)
 

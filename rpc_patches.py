@@ -107,6 +107,28 @@ def left_to_odoo(dbname):
     return registry is not None and registry.ready and "res.users.apikeys" not in registry
 
 
+def database_of_call(service, method, params):
+    """The database an RPC call names (object.*, common.login/authenticate), or None."""
+    if (service == "object" or (service == "common" and method in ("login", "authenticate"))) and (
+            isinstance(params, (list, tuple)) and params):
+        return params[0]
+    return None
+
+
+def database_of_request(request):
+    """The database a JSON request is for: the one a /jsonrpc call names, else its web session's."""
+    if request.httprequest.path == "/jsonrpc":
+        params = getattr(request, "params", None) or {}
+        return database_of_call(params.get("service"), params.get("method"), params.get("args"))
+    return request.db
+
+
+def call_left_to_odoo():
+    """True while serving a web request or an XML-RPC call for a database without the addon."""
+    request = odoo.http.request
+    return left_to_odoo(database_of_request(request) if request else getattr(_call, "database", None))
+
+
 def names_key_forbidden_field(args, kw):
     """True if a string anywhere in the call (dict keys too) names a field of
     KEY_FORBIDDEN_FIELDS. A walk bounded in depth and size, not repr(): a call
@@ -149,11 +171,11 @@ def patch(module, name, wrap):
 
 def _remember_remote_address(wsgi_xmlrpc):
     def wrapper(environ, start_response):
-        _call.remote_address = environ.get("REMOTE_ADDR", "n/a")
+        _call.remote_address, _call.database = environ.get("REMOTE_ADDR", "n/a"), None
         try:
             return wsgi_xmlrpc(environ, start_response)
         finally:
-            del _call.remote_address
+            del _call.remote_address, _call.database
 
     return wrapper
 
@@ -191,6 +213,7 @@ def _authenticates_the_call(check):
 def _forget_api_key_after_each_call(dispatch_rpc):
     def wrapper(service_name, method, params):
         _call.api_key, _call.service = None, service_name
+        _call.database = database_of_call(service_name, method, params)  # kept for the fault, if any
         try:
             return dispatch_rpc(service_name, method, params)
         finally:

@@ -131,16 +131,21 @@ def secrets(apps_server):
     return Secrets(apps_server)
 
 
+def new_key(server, groups, access, uid=None):
+    """A key of `uid` (a fresh user of `groups` if None), made by the administrator: (uid, key)."""
+    uid = uid or server.create_user("pw-%s" % uuid.uuid4().hex, GROUPS[groups])[1]
+    admin = WebClient(server)
+    admin.authenticate("admin", "admin")
+    return uid, admin.new_api_key(uid, "admin", "sweep", access=access)
+
+
 @pytest.fixture(scope="module")
 def keys(apps_server, secrets):
-    """A key of each kind: {kind: (uid, key)}, made by the administrator for a fresh user."""
-    admin = WebClient(apps_server)
-    admin.authenticate("admin", "admin")
+    """A key of each kind: {kind: (uid, key)}; the portal user's read-only key is the order's customer's."""
     made = {}
     for kind in KEYS:
         groups, access = kind.rsplit("-", 1)
-        uid = secrets.portal_uid if kind == "portal-read" else apps_server.create_user("pw-x", GROUPS[groups])[1]
-        made[kind] = (uid, admin.new_api_key(uid, "admin", kind, access=access))
+        made[kind] = new_key(apps_server, groups, access, secrets.portal_uid if kind == "portal-read" else None)
     return made
 
 
@@ -221,16 +226,6 @@ def test_a_key_reaches_no_secret_by_any_generic_path(apps_server, secrets, keys,
     assert not attacker.leaks + problems, attacker.leaks + problems
 
 
-def test_a_read_only_key_of_an_access_rights_user_reads_no_users_token(apps_server, secrets, keys):
-    """Item 3: a plain res.users read, no field list, reads the partner's columns through res.users' own join."""
-    uid, key = keys["access-rights-read"]
-    users = apps_server.execute_kw(uid, key, "res.users", "search_read", [[]], {"context": {"active_test": False}})
-    assert users and not [user for user in users if user.get("signup_token") or "token=" in str(user)]
-    invited = apps_server.admin("res.users", "search", [("partner_id", "=", secrets.invited_partner_id)])
-    [user] = apps_server.execute_kw(uid, key, "res.users", "read", [invited])
-    assert user["signup_token"] is False and "token=" not in str(user["signup_url"])
-
-
 def test_every_field_named_like_a_credential_is_kept_from_keys(apps_server, keys):
     """The sweep's own guard: a field an app adds with a credential's name is a secret, unless known not to be."""
     uid, key = keys["settings-read"]
@@ -300,11 +295,24 @@ def any_apps_server(request, apps_server):
 @pytest.mark.parametrize("groups,access", [("portal", "read"), ("internal", "read"), ("settings", "read")])
 def test_no_key_groups_or_sorts_users_by_password_hash(any_apps_server, groups, access):
     server = any_apps_server
-    uid = server.create_user("pw-%s" % uuid.uuid4().hex, GROUPS[groups])[1]
-    admin = WebClient(server)
-    admin.authenticate("admin", "admin")
-    key = admin.new_api_key(uid, "admin", "sweep", access=access)
+    uid, key = new_key(server, groups, access)
     assert not read_groups_by_password(
         lambda model, method, args, kwargs: server.execute_kw(uid, key, model, method, args, kwargs))
     [me] = server.execute_kw(uid, key, "res.users", "read", [[uid], ["password_crypt"]])
     assert me["password_crypt"] in (False, "********")
+
+
+def test_a_read_only_key_of_an_access_rights_user_reads_no_users_token(any_apps_server):
+    """Item 3: a plain res.users read, no field list, reads the partner's columns through res.users' own join."""
+    server = any_apps_server
+    login = "invited-%s@example.com" % uuid.uuid4().hex[:8]
+    invited = server.admin("res.users", "create", {"name": "Invited", "login": login},
+                           context={"no_reset_password": True})
+    partner_id = server.admin("res.users", "read", [invited], ["partner_id"])[0]["partner_id"][0]
+    server.admin("res.partner", "signup_prepare", [partner_id], signup_type="reset")
+    token = server.admin("res.partner", "read", [partner_id], ["signup_token"])[0]["signup_token"]
+    uid, key = new_key(server, "access-rights", "read")
+    [user] = server.execute_kw(uid, key, "res.users", "read", [[invited]])
+    assert user["signup_token"] is False and token not in str(user)
+    users = server.execute_kw(uid, key, "res.users", "search_read", [[]])
+    assert users and token not in str(users)

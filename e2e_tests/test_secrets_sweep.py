@@ -282,6 +282,22 @@ def test_no_web_session_groups_or_sorts_users_by_password_hash(apps_server):
                                                   "sort": "password_crypt DESC"})
 
 
+def test_no_web_session_groups_or_sorts_by_a_secret_it_may_not_read(apps_server, secrets):
+    """Odoo 11's read_group ignores field groups: any employee grouped partners by sign-up token,
+    a field for Access Rights users, and read every pending token."""
+    web = apps_server.logged_in_user().web
+    attempts = [("read_group", [[], ["signup_token"], ["signup_token"]], {}),
+                ("read_group", [[], ["name"], ["name"]], {"orderby": "signup_token"}),
+                ("search_read", [[], ["name"]], {"order": "signup_token desc"})]
+    answered = []
+    for method, args, kwargs in attempts:
+        try:
+            answered.append(web.call_kw("res.partner", method, args, kwargs))
+        except JsonRpcError:
+            pass
+    assert not answered
+
+
 @pytest.fixture(scope="module", params=["workers=0", "workers=2"])
 def any_apps_server(request, apps_server):
     if request.param == "workers=0":

@@ -18,7 +18,7 @@ class Base(models.AbstractModel):
     one, which would tell it bit by bit; and no client sorts or groups users
     by their password hashes (Odoo 11 checks read_group's group-by as a raw
     string, so "password_crypt:day" went through, and never checks its domain
-    nor any order)."""
+    nor any order), nor by a secret it may not read."""
 
     _inherit = "base"
 
@@ -49,11 +49,19 @@ class Base(models.AbstractModel):
             domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
 
     def _secrets_not_to_name(self):
-        """What no one may sort or group this model on in this call."""
+        """What this call may not sort or group this model on: password hashes
+        never, no secret with a key, and without a key no secret the caller may
+        not read (Odoo 11's read_group ignores field groups: any employee grouped
+        partners by their sign-up token, a field for Access Rights users)."""
         forbidden = user_private_fields() if self._name == "res.users" else frozenset()
-        if current_api_key_id():
-            forbidden = forbidden | secret_field_names(self)
-        return forbidden
+        secrets = secret_field_names(self)
+        if not current_api_key_id():
+            secrets = [name for name in secrets if not self._may_read_field(name)]
+        return forbidden.union(secrets)
+
+    def _may_read_field(self, name):
+        groups = self._fields[name].groups
+        return self._uid == SUPERUSER_ID or not groups or self.user_has_groups(groups)
 
     def _refuse_secrets_named(self, names):
         if set(names) & self._secrets_not_to_name():

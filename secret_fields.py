@@ -17,6 +17,7 @@ a name of a model that is not installed names nothing.
 import contextlib
 import re
 import threading
+import weakref
 
 from odoo.addons.base.res import res_users
 
@@ -34,10 +35,14 @@ SECRET_FIELDS = {
 }
 # On every model that has such a field: portal access tokens (portal.mixin, sale.order, account.invoice ...).
 SECRET_FIELD_NAMES = frozenset(["access_token"])
+# Random tokens: a search by their exact value finds only what the caller holds already, and
+# Odoo's own code does one (signup_prepare keeps a new token unique): no bisection.
+EXACT_MATCH_TOKENS = frozenset(["signup_token", "access_token"])
 # A parameter whose key has one of these words ("database.secret", "google_drive_client_secret" ...).
 SECRET_PARAMETER_WORDS = frozenset(["secret", "password", "passwd", "pwd", "pass", "token", "key"])
 _WORD_SEPARATORS = re.compile(r"[._\-\s]+")
 _revealed = threading.local()
+_secrets_of_model_class = weakref.WeakKeyDictionary()  # model class: ((password fields, field count), secret fields)
 
 
 def user_private_fields():
@@ -55,8 +60,14 @@ def is_secret_field(field):
 
 
 def secret_field_names(model):
-    """Names of the fields of `model` that hold a secret."""
-    return frozenset(name for name, field in model._fields.items() if is_secret_field(field))
+    """Names of the fields of `model` that hold a secret: known per model class
+    (every search asks) while its fields and the password fields stay the same."""
+    state = (user_private_fields(), len(model._fields))
+    known = _secrets_of_model_class.get(type(model))
+    if known is None or known[0] != state:
+        known = (state, frozenset(name for name, field in model._fields.items() if is_secret_field(field)))
+        _secrets_of_model_class[type(model)] = known
+    return known[1]
 
 
 def is_secret_parameter(key):
@@ -101,6 +112,15 @@ def revealed():
         yield
     finally:
         _revealed.depth -= 1
+
+
+def is_exact_token_match(term):
+    """A domain term that compares a random token (the path's last field) with given strings."""
+    if len(term) != 3 or term[1] not in ("=", "in"):
+        return False
+    values = term[2] if isinstance(term[2], (list, tuple)) else [term[2]]
+    return term[0].split(".")[-1] in EXACT_MATCH_TOKENS and bool(values) and all(
+        isinstance(value, str) and value for value in values)
 
 
 def secret_names_in_path(model, path):

@@ -104,8 +104,8 @@ class Secrets:
 
     def read_them(self):
         admin = self.server.admin
-        hashes = [user["password_crypt"] for user in admin(
-            "res.users", "search_read", [], ["password_crypt"], context={"active_test": False}) if user["password_crypt"]]
+        users = admin("res.users", "search_read", [], ["password_crypt"], context={"active_test": False})
+        hashes = [user["password_crypt"] for user in users if user["password_crypt"]]
         tokens = [partner["signup_token"] for partner in admin(
             "res.partner", "search_read", [("signup_token", "!=", False)], ["signup_token"])]
         assert tokens and hashes
@@ -275,8 +275,8 @@ def read_groups_by_password(call):
 
 def test_no_web_session_groups_or_sorts_users_by_password_hash(apps_server):
     user = apps_server.logged_in_user()
-    answered = read_groups_by_password(lambda model, method, args, kwargs: user.web.call_kw(model, method, args, kwargs))
-    assert not answered
+    assert not read_groups_by_password(
+        lambda model, method, args, kwargs: user.web.call_kw(model, method, args, kwargs))
     with pytest.raises(JsonRpcError):  # the list view's own route, sorted by a column header
         user.web.json("/web/dataset/search_read", {"model": "res.users", "fields": ["login"], "domain": [],
                                                   "sort": "password_crypt DESC"})
@@ -332,3 +332,17 @@ def test_a_read_only_key_of_an_access_rights_user_reads_no_users_token(any_apps_
     assert user["signup_token"] is False and token not in str(user)
     users = server.execute_kw(uid, key, "res.users", "search_read", [[]])
     assert users and token not in str(users)
+
+
+def test_a_full_access_key_still_invites_users_without_reading_their_token(apps_server):
+    """Odoo's own code searches a new token by its exact value (signup_prepare keeps it unique): an
+    administrator's integration still creates users and sends them a reset, and reads no token."""
+    uid, key = new_key(apps_server, "access-rights", "full")
+    apps_server.admin("res.users", "write", [uid], {"email": "integration@example.com"})
+    login = "invited-%s@example.com" % uuid.uuid4().hex[:8]
+    invited = apps_server.execute_kw(uid, key, "res.users", "create", [{"name": "Invited", "login": login}],
+                                     {"context": {"no_reset_password": True}})
+    partner_id = apps_server.admin("res.users", "read", [invited], ["partner_id"])[0]["partner_id"][0]
+    apps_server.execute_kw(uid, key, "res.partner", "signup_prepare", [[partner_id]])
+    token = apps_server.admin("res.partner", "read", [partner_id], ["signup_token"])[0]["signup_token"]
+    assert token and token not in str(apps_server.execute_kw(uid, key, "res.users", "read", [[invited]]))

@@ -3,7 +3,9 @@ from odoo.exceptions import AccessError
 from odoo.tools import pycompat
 
 from ..rpc_patches import current_api_key_id, current_api_key_user_id
-from ..secret_fields import hide_secrets, secret_field_names, secret_names_in_path, user_private_fields
+from ..secret_fields import (
+    hide_secrets, is_exact_token_match, secret_field_names, secret_names_in_path, user_private_fields,
+)
 
 
 def _field_name(spec):
@@ -72,7 +74,8 @@ class Base(models.AbstractModel):
         Odoo 11 refuses password fields in res.users' own searches except for the
         superuser, but not read_group's domain: here for every caller but the
         superuser's own code. A key's call never names a secret, unless the
-        server searches as superuser on behalf of a key of another user."""
+        server searches as superuser on behalf of a key of another user, or for
+        a random token by its exact value."""
         key_user_id = current_api_key_user_id()
         keys_call = bool(current_api_key_id()) and (self._uid != SUPERUSER_ID or key_user_id == SUPERUSER_ID)
         if not keys_call and self._uid == SUPERUSER_ID:
@@ -80,6 +83,8 @@ class Base(models.AbstractModel):
         private = {"res.users.%s" % name for name in user_private_fields()}
         for term in domain or ():
             if isinstance(term, (list, tuple)) and term and isinstance(term[0], pycompat.string_types):
-                named = set(secret_names_in_path(self, term[0]))
-                if named if keys_call else named & private:
+                named = secret_names_in_path(self, term[0])
+                if keys_call and len(named) == 1 and is_exact_token_match(term):
+                    continue
+                if named if keys_call else set(named) & private:
                     raise AccessError(_("Invalid search criterion: it names a password or a secret."))

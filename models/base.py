@@ -50,24 +50,21 @@ class Base(models.AbstractModel):
         return super(Base, self)._read_group_raw(
             domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
 
-    def _secrets_not_to_name(self):
+    def _refuse_secrets_named(self, names):
         """What this call may not sort or group this model on: password hashes
         never, no secret with a key, and without a key no secret the caller may
         not read (Odoo 11's read_group ignores field groups: any employee grouped
         partners by their sign-up token, a field for Access Rights users)."""
-        forbidden = user_private_fields() if self._name == "res.users" else frozenset()
-        secrets = secret_field_names(self)
+        named = set(names)
+        secrets = named & secret_field_names(self)
         if not current_api_key_id():
             secrets = [name for name in secrets if not self._may_read_field(name)]
-        return forbidden.union(secrets)
+        if secrets or (self._name == "res.users" and named & user_private_fields()):
+            raise AccessError(_("Invalid 'group by' or 'order' parameter: it names a password or a secret."))
 
     def _may_read_field(self, name):
         groups = self._fields[name].groups
         return self._uid == SUPERUSER_ID or not groups or self.user_has_groups(groups)
-
-    def _refuse_secrets_named(self, names):
-        if set(names) & self._secrets_not_to_name():
-            raise AccessError(_("Invalid 'group by' or 'order' parameter: it names a password or a secret."))
 
     def _refuse_secrets_in_domain(self, domain):
         """A domain term on a secret, directly or through a path, bisects it.

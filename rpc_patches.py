@@ -50,7 +50,8 @@ READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_curre
 # as in Odoo 14+, so that no client can guess through them.
 NOT_CALLABLE_REMOTELY = {"res.users": frozenset(["authenticate", "check", "check_credentials", "check_super"])}
 # Worth a password: auth_signup's token sets one. A key's call never reads it
-# (res_partner.py) nor names it (a domain would bisect it), whatever the path.
+# nor names it (a domain would bisect it), whatever the path: secret_fields.py
+# names every secret and models/base.py keeps them from keys; this scan is a backstop.
 KEY_FORBIDDEN_FIELDS = frozenset(["signup_token"])
 # No Odoo call nests or weighs this much; a key's call beyond is refused unread.
 MAX_CALL_DEPTH, MAX_CALL_ITEMS = 100, 10 ** 6

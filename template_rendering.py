@@ -32,7 +32,6 @@ import threading
 from jinja2 import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 from odoo import SUPERUSER_ID, _
-from odoo.addons.base.res.res_users import USER_PRIVATE_FIELDS
 from odoo.api import Environment
 from odoo.exceptions import AccessError
 from odoo.models import BaseModel
@@ -40,7 +39,8 @@ from odoo.modules.registry import Registry
 from odoo.sql_db import Cursor
 from odoo.tools import ustr
 
-from .rpc_patches import KEY_FORBIDDEN_FIELDS, patch
+from .rpc_patches import patch
+from .secret_fields import secret_field_names
 
 # The mail.template fields that mail renders (generate_email, get_email_template,
 # the report's file name); their translations are in ir_translation.
@@ -49,9 +49,6 @@ RENDERED_FIELDS = (
     "lang", "report_name",
 )
 TRANSLATION_NAMES = tuple("mail.template,%s" % name for name in RENDERED_FIELDS)
-# Never rendered from a caller's code, whoever the caller: they are, or lead to, a password.
-SECRET_FIELDS = frozenset(["password", "password_crypt", "oauth_access_token", "signup_url", "access_token",
-                           "smtp_pass"]) | KEY_FORBIDDEN_FIELDS
 RECORD_ATTRIBUTES = frozenset(["ids"])  # what a record offers beyond its fields
 TEXT_TOKENS = frozenset(["data", "comment_begin", "comment", "comment_end", "linecomment_begin", "linecomment",
                          "linecomment_end"])
@@ -140,8 +137,8 @@ class CallerCodeSandbox(SandboxedEnvironment):
 
     @staticmethod
     def _is_readable_field(records, name):
-        secret = name in SECRET_FIELDS or (records._name == "res.users" and name in USER_PRIVATE_FIELDS)
-        return (name in records._fields or name in RECORD_ATTRIBUTES) and not secret
+        """Never a secret (secret_fields.py), whoever the caller: they are, or lead to, a password."""
+        return (name in records._fields or name in RECORD_ATTRIBUTES) and name not in secret_field_names(records)
 
     @staticmethod
     def _as_caller(obj):

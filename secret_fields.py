@@ -82,6 +82,24 @@ def _live_signup_tokens(env):
     return [token for token, in env.cr.fetchall()]
 
 
+# The column that carries a mail's text, where a sign-up or reset link sits.
+MAIL_BODY_COLUMNS = {"mail.mail": "body_html", "mail.message": "body"}
+
+
+def carries_a_live_token(records):
+    """True if a mail or message among `records` carries a live sign-up or reset
+    token. Read in SQL: the ORM's cache would keep the revealed body."""
+    column = MAIL_BODY_COLUMNS.get(records._name)
+    tokens = column and records.ids and _live_signup_tokens(records.env)
+    if not tokens:
+        return False
+    records.env.cr.execute(  # pylint: disable=sql-injection
+        "SELECT {column} FROM {table} WHERE id IN %s".format(column=column, table=records._table),
+        [tuple(records.ids)],
+    )
+    return any(token in (body or "") for body, in records.env.cr.fetchall() for token in tokens)
+
+
 def _holds_a_secret(records, name):
     """The records of `records` whose cached value of `name` is a secret (some secrets depend on the record)."""
     with_value = records.filtered(lambda record: record._cache.has_value(name) and record._cache.get_value(name))

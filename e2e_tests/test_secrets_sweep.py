@@ -346,3 +346,23 @@ def test_a_full_access_key_still_invites_users_without_reading_their_token(apps_
     apps_server.execute_kw(uid, key, "res.partner", "signup_prepare", [[partner_id]])
     token = apps_server.admin("res.partner", "read", [partner_id], ["signup_token"])[0]["signup_token"]
     assert token and token not in str(apps_server.execute_kw(uid, key, "res.users", "read", [[invited]]))
+
+
+def test_a_key_cannot_send_a_queued_reset_mail_elsewhere(apps_server, secrets, keys):
+    """Odoo 11 lets every employee write mail.mail: a full-access key redirects the queued
+    invitation (its recipients, its headers) to read the token from its own mailbox."""
+    uid, key = keys["internal-full"]
+    mail = apps_server.admin("mail.mail", "search_read", [("body_html", "like", secrets.token)],
+                             ["email_to", "recipient_ids", "headers"])[0]
+    attacker = "attacker-%s@example.com" % uuid.uuid4().hex[:8]
+    attacker_partner = apps_server.admin("res.partner", "create", {"name": "Attacker", "email": attacker})
+    for values in ({"email_to": attacker}, {"email_cc": attacker}, {"recipient_ids": [(4, attacker_partner)]},
+                   {"headers": repr({"Bcc": attacker})}, {"reply_to": attacker, "state": "outgoing"}):
+        with pytest.raises(REFUSED) as refused:
+            apps_server.execute_kw(uid, key, "mail.mail", "write", [[mail["id"]], values])
+        assert "sign-up or reset link" in str(refused.value)
+    after = apps_server.admin("mail.mail", "read", [mail["id"]], ["email_to", "recipient_ids", "headers"])[0]
+    assert after == mail
+    # The same key still writes a mail that carries no token.
+    other = apps_server.admin("mail.mail", "create", {"email_to": "someone@example.com", "body_html": "<p>hi</p>"})
+    assert apps_server.execute_kw(uid, key, "mail.mail", "write", [[other], {"email_to": attacker}])

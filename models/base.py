@@ -4,8 +4,11 @@ from odoo.tools import pycompat
 
 from ..rpc_patches import current_api_key_id, current_api_key_user_id
 from ..secret_fields import (
-    hide_secrets, is_exact_token_match, secret_field_names, secret_names_in_path, user_private_fields,
+    carries_a_live_token, hide_secrets, is_exact_token_match, secret_field_names, secret_names_in_path,
+    user_private_fields,
 )
+
+MAIL_SENDING_FIELDS = frozenset(["state", "failure_reason", "message_id"])  # what sending a mail writes
 
 
 def _field_name(spec):
@@ -30,6 +33,15 @@ class Base(models.AbstractModel):
         if current_api_key_id():
             hide_secrets(self, list(field_names) + list(inherited_field_names or []))
         return result
+
+    @api.multi
+    def write(self, vals):
+        """Odoo 11 lets every employee write mail.mail: a key's call would send a
+        queued reset or invitation mail, and its token, to an address of its own.
+        Sending it as it is (its state, its outcome) stays allowed."""
+        if current_api_key_id() and set(vals) - MAIL_SENDING_FIELDS and carries_a_live_token(self):
+            raise AccessError(_("An API key cannot change a mail that carries a sign-up or reset link."))
+        return super(Base, self).write(vals)
 
     @api.model
     def _where_calc(self, domain, active_test=True):

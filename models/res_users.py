@@ -80,9 +80,19 @@ class ResUsers(models.Model):
             uid = as_key and cls._login_with_api_key(db, login, password, address)
             if not uid and is_usable_credential(login) and is_usable_credential(password):
                 uid = super(ResUsers, cls)._login(db, login, password)
+                if not uid:
+                    cooldown.env["res.users"]._hash_as_if_the_login_existed(login)
             if not uid:
                 cooldown._record_failure(address)
         return uid
+
+    @api.model
+    def _hash_as_if_the_login_existed(self, login):
+        """Odoo 11 hashes nothing for a login that does not exist (or whose user is
+        archived): spend the time a wrong password takes, so that the answer's
+        delay does not tell which logins exist."""
+        if hasattr(self, "_crypt_context") and not self.search([("login", "=", login)]):
+            self._crypt_context().dummy_verify()
 
     @classmethod
     def _login_with_api_key(cls, db, login, key, address):

@@ -16,7 +16,8 @@ PARTNER_MANAGER = ["base.group_user", "base.group_partner_manager"]
 @pytest.fixture(scope="module")
 def servers():
     db = copy_template("row_changes")
-    threaded, prefork = OdooServer(db, name="row-changes-threaded"), OdooServer(db, workers=2, name="row-changes-prefork")
+    threaded = OdooServer(db, name="row-changes-threaded")
+    prefork = OdooServer(db, workers=2, name="row-changes-prefork")
     yield {"threaded": threaded, "prefork": prefork}
     threaded.stop()
     prefork.stop()

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 from passlib.context import CryptContext
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import _, api, fields, models, SUPERUSER_ID
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.osv import expression
 from odoo.tools.lru import LRU
 
 from ..rpc_patches import current_api_key_id, distrust_rows_once_committed, remote_address
@@ -191,6 +192,45 @@ class ResUsersApikeys(models.Model):
         """Administrators (Settings access) manage everyone's keys, free of the duration limits."""
         return self.env.user.has_group("base.group_system")
 
+    # -- An id the caller cannot read answers as one that does not exist, by every route --
+
+    @api.multi
+    def exists(self):
+        """Odoo 11 reads the table itself here, past the record rules: whatever
+        tells existing from deleted records (read, name_get, copy, export ...)
+        would tell which key ids exist."""
+        existing = super(ResUsersApikeys, self).exists()
+        if self.env.uid == SUPERUSER_ID or not existing:
+            return existing
+        readable = existing & self._readable_by_the_caller(existing)
+        # as Odoo 11 marks deleted records, so that reading them fails the same way
+        self.env.cache.set_failed(existing - readable, self._fields.values(),
+                                  MissingError(_("Record does not exist or has been deleted.")))
+        return readable
+
+    @api.model
+    def _readable_by_the_caller(self, records):
+        """The subset of `records` that the record rules let the caller read."""
+        if not self.check_access_rights("read", raise_exception=False):
+            return self.browse()
+        domain = self.env["ir.rule"]._compute_domain(self._name, "read") or []
+        return self.browse(records.sudo().search(expression.AND([domain, [("id", "in", records.ids)]])).ids)
+
+    @api.multi
+    def get_metadata(self):
+        """Only of keys the caller may read (Odoo 11 reads any row)."""
+        readable = self.exists()
+        return super(ResUsersApikeys, readable).get_metadata() if readable else []
+
+    def _check_record_rules_result_count(self, result_ids, operation):
+        """Odoo 11 tells ids hidden by the record rules from deleted ones: answer for them as for deleted ones."""
+        if self.env.uid == SUPERUSER_ID or set(self.ids) <= set(result_ids):
+            return super(ResUsersApikeys, self)._check_record_rules_result_count(result_ids, operation)
+        if operation not in ("read", "unlink"):  # Odoo 11's own words for deleted records
+            raise MissingError(_("Missing document(s)") + ":" + _(
+                "One of the documents you are trying to access has been deleted, please try again after refreshing."))
+        return None
+
     @api.model
     def _check_credentials(self, scope, key):
         """Return the id of the active user who owns the unexpired `key` for `scope`, or None."""
@@ -369,9 +409,11 @@ class ResUsersApikeys(models.Model):
         """Delete keys: the owner's own, or any for an administrator. Read as
         superuser, so that users outside the internal group (portal users)
         can delete their own keys too."""
-        keys = self.sudo()
-        if not (self._by_administrator() or keys.mapped("user_id") <= self.env.user):
-            raise AccessError(_("You can only delete your own API keys."))
+        keys = self.sudo().exists()
+        if not self._by_administrator():
+            keys = keys.filtered(lambda key: key.user_id == self.env.user)
+        if len(keys) < len(set(self.ids)):  # another user's key answers as one that does not exist
+            raise MissingError(_("Record does not exist or has been deleted."))
         for key in keys:
             _logger.info(
                 "API key #%s of %s (#%s) deleted by %s (#%s) from %s",

@@ -9,6 +9,7 @@ import pytest
 from odoo_servers import JsonRpcError, OdooServer, WebClient, copy_template
 
 TRIES = 50
+ROUNDS = 3
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,12 @@ ROUTES = [rpc_login, web_login]
 def test_a_login_that_does_not_exist_takes_as_long_as_a_wrong_password(servers, which, route):
     server = servers[which]
     login, _uid = server.create_user("pw-%s" % uuid.uuid4().hex)
-    medians = median_times(lambda login, password: route(server, login, password), {
-        "no such login": ("nobody-%s" % uuid.uuid4().hex[:10], "wrong password"),
-        "wrong password": (login, "wrong password"),
-    })
-    slower, faster = max(medians.values()), min(medians.values())
-    assert faster >= 0.8 * slower, "medians %s" % medians
+    kinds = {"no such login": ("nobody-%s" % uuid.uuid4().hex[:10], "wrong password"),
+             "wrong password": (login, "wrong password")}
+    rounds = []
+    for _ in range(ROUNDS):  # another round only if the machine's noise spoilt one; Odoo 11's gap spoils them all
+        medians = median_times(lambda login, password: route(server, login, password), kinds)
+        rounds.append(medians)
+        if min(medians.values()) >= 0.8 * max(medians.values()):
+            return
+    raise AssertionError("medians not within 20 %% in any round: %s" % rounds)

@@ -235,7 +235,7 @@ def _check_api_key_of_the_call(execute_cr):
             row_trusted(Registry(cr.dbname), api_key.key_id) and not use_due(cr.dbname, api_key.key_id)
         ):
             keys = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})["res.users.apikeys"]
-            if not keys._still_valid_for_call(api_key.key_id):
+            if not keys._still_valid_for_call(api_key):
                 raise AccessDenied()
         if api_key and names_key_forbidden_field(args, kw):
             raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))

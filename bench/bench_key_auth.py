@@ -177,6 +177,7 @@ def main():
 
         wrong = {"wrong password": "not-" + password, "wrong key": uuid.uuid4().hex + "01234567"}
         timings = authenticate_latencies(threaded, login, dict(secrets, **wrong))
+        timings.update(authenticate_latencies(threaded, "nobody-%s" % uuid.uuid4().hex[:8], {"wrong login": password}))
         results["authenticate"] = {name: summary(values) for name, values in timings.items()}
         results["authenticate"]["ratio_median"] = (
             results["authenticate"]["key"]["median_ms"] / results["authenticate"]["password"]["median_ms"]
@@ -231,6 +232,9 @@ def report(results):
         auth["ratio_median"], verdict(auth["ratio_median"] <= 0.25)))
     print("  a failed attempt (counted in PostgreSQL) / a good password (median): %.2f" % (
         auth["wrong password"]["median_ms"] / auth["password"]["median_ms"]))
+    unknown_ratio = auth["wrong login"]["median_ms"] / auth["wrong password"]["median_ms"]
+    print("  a login that does not exist / a wrong password (median): %.2f   target 0.8–1.25: %s" % (
+        unknown_ratio, verdict(0.8 <= unknown_ratio <= 1.25)))
 
     size = results["table_size"]
     print("\nKey authenticate latency by table size, two servers called in turn (median ms)")

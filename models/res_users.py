@@ -1,3 +1,4 @@
+import contextlib
 import logging
 import re
 
@@ -82,14 +83,27 @@ class ResUsers(models.Model):
             if uid:
                 return uid
             as_key = False  # its row is gone or not this login's: hashing it again cannot help
-        if cls._cooldown_seconds_left(address):
+        if cls._remembered_cooldown(address):
             return cls._refuse_login_in_cooldown(address)
-        uid = as_key and cls._login_with_api_key(db, login, password, address)
-        if not uid and is_usable_credential(login) and is_usable_credential(password):
-            uid = super(ResUsers, cls)._login(db, login, password)
-        if not uid:
-            cls._record_failure(address)
+        with cls._judging(address) as cooldown:
+            if cooldown._seconds_left(address):
+                return cls._refuse_login_in_cooldown(address)
+            uid = as_key and cls._login_with_api_key(db, login, password, address)
+            if not uid and is_usable_credential(login) and is_usable_credential(password):
+                uid = super(ResUsers, cls)._login(db, login, password)
+                if not uid:
+                    cooldown.env["res.users"]._hash_as_if_the_login_existed(login)
+            if not uid:
+                cooldown._record_failure(address)
         return uid
+
+    @api.model
+    def _hash_as_if_the_login_existed(self, login):
+        """Odoo 11 hashes nothing for a login that does not exist (or whose user is
+        archived): spend the time a wrong password takes, so that the answer's
+        delay does not tell which logins exist."""
+        if hasattr(self, "_crypt_context") and not self.search([("login", "=", login)]):
+            self._crypt_context().dummy_verify()
 
     @classmethod
     def _login_with_api_key(cls, db, login, key, address):
@@ -122,17 +136,20 @@ class ResUsers(models.Model):
             if cls._check_api_key_of_the_call(uid, passwd):  # no hash: a cooldown spares it
                 return
             as_key = False  # its row is gone or not this user's: hashing it again cannot help
-        if cls._remembered_cooldown(address) or (
-            not cls._password_is_cached(uid, passwd) and cls._cooldown_seconds_left(address)
-        ):
+        if cls._remembered_cooldown(address):
             raise cls._cooldown_error(address)
-        if as_key and cls._check_api_key_of_the_call(uid, passwd):
-            return
-        try:
-            super(ResUsers, cls).check(db, uid, passwd)
-        except AccessDenied:
-            cls._record_failure(address)
-            raise
+        if cls._password_is_cached(uid, passwd):
+            return super(ResUsers, cls).check(db, uid, passwd)  # no hash: nothing to judge
+        with cls._judging(address) as cooldown:
+            if cooldown._seconds_left(address):
+                raise cls._cooldown_error(address)
+            if as_key and cls._check_api_key_of_the_call(uid, passwd):
+                return
+            try:
+                super(ResUsers, cls).check(db, uid, passwd)
+            except AccessDenied:
+                cooldown._record_failure(address)
+                raise
 
     @classmethod
     def _check_api_key_of_the_call(cls, uid, key):
@@ -257,13 +274,18 @@ class ResUsers(models.Model):
         return remembered_cooldown(cls.pool.db_name, address)
 
     @classmethod
-    def _cooldown_seconds_left(cls, address):
-        """What this process knows, else the shared table: only where a credential would be hashed."""
-        seconds = cls._remembered_cooldown(address)
-        if not seconds:
-            with cls.pool.cursor() as cr:
-                seconds = api.Environment(cr, SUPERUSER_ID, {})["res.users.login.cooldown"]._seconds_left(address)
-        return seconds
+    @contextlib.contextmanager
+    def _judging(cls, address):
+        """The cooldown of `address`, held for one attempt in a transaction of its
+        own (the call's own may be rolled back): the attempt's failure is
+        committed before the next attempt from the address is judged."""
+        with cls.pool.cursor() as cr:
+            cooldown = api.Environment(cr, SUPERUSER_ID, {})["res.users.login.cooldown"]
+            cooldown._judge_one_at_a_time(address)
+            try:
+                yield cooldown
+            finally:
+                cr.commit()  # the failure counted, even as the refusal is raised
 
     @classmethod
     def _cooldown_error(cls, address):
@@ -280,12 +302,6 @@ class ResUsers(models.Model):
         if is_rpc_call():
             raise error
         return False
-
-    @classmethod
-    def _record_failure(cls, address):
-        """In a transaction of its own: the failed call's own is rolled back."""
-        with cls.pool.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["res.users.login.cooldown"]._record_failure(address)
 
     # -- Preferences > Account Security --
 

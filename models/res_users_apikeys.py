@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 from passlib.context import CryptContext
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import _, api, fields, models, SUPERUSER_ID
+from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.osv import expression
 from odoo.tools.lru import LRU
 
 from ..rpc_patches import current_api_key_id, distrust_rows_once_committed, remote_address
@@ -24,9 +25,13 @@ INDEX_SIZE = 8  # hex characters of the key stored in clear to find its row: 32 
 # than a password hash, same scheme and rounds as native Odoo 14+.
 KEY_CRYPT_CONTEXT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 
-# (database, sha256 of a key) -> (key id, user id, scope) of the row it was
-# verified against. Spares the slow hash on every RPC call.
+# (database, sha256 of a key) -> (key id, key hash) of the row it was verified
+# against. Spares the slow hash on every RPC call.
 _verified_keys = LRU(8192)
+# (database, key id) -> (user id, scope, key hash) of the row as this process
+# verified it: when the row is read again with any of them changed (its owner,
+# its scope, its hash), the process forgets it and verifies the key again.
+_verified_rows = LRU(8192)
 # (database, key id) -> (cache token, read at, expires at or None): the key's row as
 # this process last read it. Trusted without a query until the registry's caches are
 # cleared (a key deleted, or a user archived, through Odoo: Odoo signals it to every
@@ -52,8 +57,12 @@ def _cache_key(dbname, key):
 
 def verified_key(dbname, key):
     """(key id, user id, scope) if this process already verified `key`, else None. No database access:
-    the caller must still make sure the key's row is valid (see ResUsersApikeys._still_valid)."""
-    return _verified_keys.get(_cache_key(dbname, key))
+    the caller must still make sure the key's row is valid and unchanged (see ResUsersApikeys._row_unchanged)."""
+    verified = _verified_keys.get(_cache_key(dbname, key))
+    row = verified and _verified_rows.get((dbname, verified[0]))
+    if row and row[2] == verified[1]:
+        return verified[0], row[0], row[1]
+    return None
 
 
 def _cache_token(registry):
@@ -76,9 +85,10 @@ def use_due(dbname, key_id):
     return time.time() - _use_recorded_at.get((dbname, key_id), 0) >= LAST_USE_INTERVAL
 
 
-def _forget(cache_key):
+def _forget_row(dbname, key_id):
+    """The row changed or went: each key verified against it must be verified again."""
     with contextlib.suppress(KeyError):  # another thread may have forgotten it first
-        _verified_keys.pop(cache_key)
+        _verified_rows.pop((dbname, key_id))
 
 
 class ResUsersApikeys(models.Model):
@@ -182,6 +192,45 @@ class ResUsersApikeys(models.Model):
         """Administrators (Settings access) manage everyone's keys, free of the duration limits."""
         return self.env.user.has_group("base.group_system")
 
+    # -- An id the caller cannot read answers as one that does not exist, by every route --
+
+    @api.multi
+    def exists(self):
+        """Odoo 11 reads the table itself here, past the record rules: whatever
+        tells existing from deleted records (read, name_get, copy, export ...)
+        would tell which key ids exist."""
+        existing = super(ResUsersApikeys, self).exists()
+        if self.env.uid == SUPERUSER_ID or not existing:
+            return existing
+        readable = existing & self._readable_by_the_caller(existing)
+        # as Odoo 11 marks deleted records, so that reading them fails the same way
+        self.env.cache.set_failed(existing - readable, self._fields.values(),
+                                  MissingError(_("Record does not exist or has been deleted.")))
+        return readable
+
+    @api.model
+    def _readable_by_the_caller(self, records):
+        """The subset of `records` that the record rules let the caller read."""
+        if not self.check_access_rights("read", raise_exception=False):
+            return self.browse()
+        domain = self.env["ir.rule"]._compute_domain(self._name, "read") or []
+        return self.browse(records.sudo().search(expression.AND([domain, [("id", "in", records.ids)]])).ids)
+
+    @api.multi
+    def get_metadata(self):
+        """Only of keys the caller may read (Odoo 11 reads any row)."""
+        readable = self.exists()
+        return super(ResUsersApikeys, readable).get_metadata() if readable else []
+
+    def _check_record_rules_result_count(self, result_ids, operation):
+        """Odoo 11 tells ids hidden by the record rules from deleted ones: answer for them as for deleted ones."""
+        if self.env.uid == SUPERUSER_ID or set(self.ids) <= set(result_ids):
+            return super(ResUsersApikeys, self)._check_record_rules_result_count(result_ids, operation)
+        if operation not in ("read", "unlink"):  # Odoo 11's own words for deleted records
+            raise MissingError(_("Missing document(s)") + ":" + _(
+                "One of the documents you are trying to access has been deleted, please try again after refreshing."))
+        return None
+
     @api.model
     def _check_credentials(self, scope, key):
         """Return the id of the active user who owns the unexpired `key` for `scope`, or None."""
@@ -191,32 +240,42 @@ class ResUsersApikeys(models.Model):
     @api.model
     def _match(self, key, scopes):
         """Return (key id, user id, scope) of the valid key `key` for one of `scopes`, or None."""
-        cache_key = _cache_key(self.env.cr.dbname, key)
-        verified = _verified_keys.get(cache_key)
+        dbname = self.env.cr.dbname
+        verified = verified_key(dbname, key)
         if verified:
-            if self._still_valid(verified[0], scopes):
+            if self._row_unchanged(verified[0], scopes):
                 return verified
-            _forget(cache_key)
-            return None
+            _forget_row(dbname, verified[0])
         for key_id, user_id, scope, hashed, _expires in self._fetch_valid(scopes, "k.index = %s", key[:INDEX_SIZE]):
             if KEY_CRYPT_CONTEXT.verify(key, hashed):
-                _verified_keys[cache_key] = (key_id, user_id, scope)
+                _verified_keys[_cache_key(dbname, key)] = (key_id, hashed)
+                _verified_rows[(dbname, key_id)] = (user_id, scope, hashed)
                 return key_id, user_id, scope
         return None
 
     @api.model
-    def _still_valid(self, key_id, scopes):
-        """True if the key still exists, is unexpired and its user active: one indexed query."""
-        return bool(self._fetch_valid(scopes, "k.id = %s", key_id))
+    def _row_unchanged(self, key_id, scopes):
+        """True if the key is still valid (exists, unexpired, its user active) and
+        its owner, scope and hash are those it was verified with: one indexed query."""
+        rows = self._fetch_valid(scopes, "k.id = %s", key_id)
+        return bool(rows) and self._is_verified_row(rows[0])
+
+    def _is_verified_row(self, row):
+        """True if a row of _fetch_valid has the owner, scope and hash this process verified its key with."""
+        return tuple(row[1:4]) == _verified_rows.get((self.env.cr.dbname, row[0]))
 
     @api.model
-    def _still_valid_for_call(self, key_id):
-        """The RPC layer's re-check of a key accepted from the cache, after the
-        call's check of Odoo's signaling and in its own transaction: a query
-        only when the row is not trusted any more (see _trusted_rows)."""
+    def _still_valid_for_call(self, call_key):
+        """The RPC layer's re-check of a key accepted from the cache (`call_key`,
+        rpc_patches.CallKey), after the call's check of Odoo's signaling and in
+        its own transaction: a query only when the row is not trusted any more
+        (see _trusted_rows). A row changed in any way refuses the call."""
+        key_id = call_key.key_id
         if not row_trusted(self.env.registry, key_id):
             rows = self._fetch_valid(RPC_SCOPES, "k.id = %s", key_id)
-            if not rows:
+            if not (rows and self._is_verified_row(rows[0]) and rows[0][1] == call_key.user_id
+                    and (rows[0][2] == READ_ONLY_SCOPE) == call_key.read_only):
+                _forget_row(self.env.cr.dbname, key_id)
                 return False
             expires = rows[0][4] and fields.Datetime.from_string(rows[0][4]).replace(tzinfo=timezone.utc).timestamp()
             _trusted_rows[(self.env.cr.dbname, key_id)] = (_cache_token(self.env.registry), time.time(), expires)
@@ -225,10 +284,24 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _distrust_rows(self):
-        """A key was deleted or its user archived: every process re-reads the
-        rows it trusted, now and again once this transaction is committed."""
+        """A key was changed or deleted, or its user archived: every process
+        re-reads the rows it trusted, now and again once this transaction is committed."""
         self.clear_caches()
         distrust_rows_once_committed()
+
+    @api.multi
+    def write(self, values):
+        """Only the superuser writes key rows through the ORM (no access right
+        allows it), e.g. to narrow a scope or change an owner: it takes effect
+        at the next call in every process, as a deletion does."""
+        self._distrust_rows()
+        return super(ResUsersApikeys, self).write(values)
+
+    @api.multi
+    def unlink(self):
+        """Whoever deletes keys (the trash button, rotation, the superuser), every process forgets them."""
+        self._distrust_rows()
+        return super(ResUsersApikeys, self).unlink()
 
     def _fetch_valid(self, scopes, condition, value):
         """Rows (id, user_id, scope, key hash, expiry) of unexpired keys of active users meeting `condition`."""
@@ -336,14 +409,15 @@ class ResUsersApikeys(models.Model):
         """Delete keys: the owner's own, or any for an administrator. Read as
         superuser, so that users outside the internal group (portal users)
         can delete their own keys too."""
-        keys = self.sudo()
-        if not (self._by_administrator() or keys.mapped("user_id") <= self.env.user):
-            raise AccessError(_("You can only delete your own API keys."))
+        keys = self.sudo().exists()
+        if not self._by_administrator():
+            keys = keys.filtered(lambda key: key.user_id == self.env.user)
+        if len(keys) < len(set(self.ids)):  # another user's key answers as one that does not exist
+            raise MissingError(_("Record does not exist or has been deleted."))
         for key in keys:
             _logger.info(
                 "API key #%s of %s (#%s) deleted by %s (#%s) from %s",
                 key.id, key.user_id.login, key.user_id.id, self.env.user.login, self.env.uid, remote_address(),
             )
         keys.unlink()
-        self._distrust_rows()
         return self.env["res.users"]._action_back_to_api_keys()

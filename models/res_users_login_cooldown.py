@@ -8,6 +8,10 @@ refused for `auth_apikeys.login_cooldown_duration` seconds, without checking
 them, so guessing stops paying off. A process reads the table only where it
 would hash a credential or count a failure, and remembers a cooldown it read
 until it ends: a cached password or key costs no query.
+
+Attempts from one address are judged one at a time, in every process of every
+server (a transaction-level advisory lock on the address): guesses sent at the
+same instant would otherwise all pass the check before any of them is counted.
 """
 import logging
 import threading
@@ -19,6 +23,7 @@ from odoo.exceptions import AccessDenied
 _logger = logging.getLogger(__name__)
 
 DEFAULTS = {"after": 10, "window": 60, "duration": 60}
+ADVISORY_LOCK_CLASS = 0x61706B  # first key of the addon's advisory locks ("apk"); the second is the address's hash
 MAX_REMEMBERED = 10000  # cooldowns remembered per process; beyond this, those that ended are forgotten
 _remembered = {}  # (database, address) -> time.time() at which its cooldown ends
 _remembered_lock = threading.Lock()
@@ -73,6 +78,15 @@ class ResUsersLoginCooldown(models.Model):
             except ValueError:
                 settings[name] = default
         return settings
+
+    @api.model
+    def _judge_one_at_a_time(self, address):
+        """Hold `address` until this transaction ends: a concurrent attempt from it
+        waits here, then sees the failures counted before it (read committed; no
+        serialization error can lose one). Success writes nothing, the lock is
+        not a row; the caller's own transaction is never involved."""
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        self.env.cr.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [ADVISORY_LOCK_CLASS, address])
 
     @api.model
     def _seconds_left(self, address):

@@ -1,7 +1,7 @@
 """A module's own server in each mode: threaded (Odoo's default) and --workers=2."""
 import pytest
 
-from odoo_servers import OdooServer, copy_template
+from odoo_servers import APPS_TEMPLATE_DB, OdooServer, copy_template
 
 
 def server_in_both_modes(name):
@@ -15,3 +15,18 @@ def server_in_both_modes(name):
         odoo.stop()
 
     return any_server
+
+
+def apps_server_in_both_modes(name):
+    """The same on the apps database; threaded, the session's `apps_server` (conftest.py)."""
+
+    @pytest.fixture(scope="module", params=["workers=0", "workers=2"])
+    def any_apps_server(request, apps_server):
+        if request.param == "workers=0":
+            yield apps_server
+            return
+        odoo = OdooServer(copy_template(name, APPS_TEMPLATE_DB), workers=2, name=name)
+        yield odoo
+        odoo.stop()
+
+    return any_apps_server

@@ -345,8 +345,8 @@ METHOD_CALLS = st.one_of(
     st.tuples(st.just("name_search"), st.lists(SMALL_VALUES, max_size=3), KWARGS),
     st.tuples(st.just("write"), st.tuples(IDS, st.dictionaries(FIELD_NAMES, SMALL_VALUES, max_size=3)).map(list),
               KWARGS),
-    st.tuples(st.sampled_from(["search_count", "name_get", "fields_get"]), st.lists(SMALL_VALUES | DOMAINS,
-                                                                                   max_size=5), KWARGS),
+    st.tuples(st.sampled_from(["search_count", "name_get", "fields_get"]),
+              st.lists(SMALL_VALUES | DOMAINS, max_size=5), KWARGS),
 )
 MODEL_FUZZ = settings(FUZZ, max_examples=60)
 

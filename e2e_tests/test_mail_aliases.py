@@ -8,11 +8,14 @@ import uuid
 import pytest
 
 from odoo_servers import ADMIN_UID, WebClient
-from test_template_rendering import CALLERS, server  # noqa: F401 (the threaded and prefork apps servers)
+from both_modes import apps_server_in_both_modes
+from test_template_rendering import CALLERS
+
+server = apps_server_in_both_modes("aliases")
 
 
 @pytest.fixture(params=["internal key", "internal web session"])
-def employee(request, server):  # noqa: F811
+def employee(request, server):
     return CALLERS[request.param](server)
 
 

@@ -18,7 +18,8 @@ import xmlrpc.client
 
 import pytest
 
-from odoo_servers import APPS_TEMPLATE_DB, JsonRpcError, OdooServer, WebClient, copy_template, free_port
+from both_modes import apps_server_in_both_modes
+from odoo_servers import JsonRpcError, WebClient, free_port
 
 REFUSED = (xmlrpc.client.Fault, JsonRpcError)
 # The refusals of a secret: the addon's, Odoo 11's own for password fields, rpc_patches' scan for signup_token.
@@ -229,8 +230,8 @@ def test_a_key_reaches_no_secret_by_any_generic_path(apps_server, secrets, keys,
 def test_every_field_named_like_a_credential_is_kept_from_keys(apps_server, keys):
     """The sweep's own guard: a field an app adds with a credential's name is a secret, unless known not to be."""
     uid, key = keys["settings-read"]
-    fields = apps_server.admin("ir.model.fields", "search_read", [("ttype", "in", ["char", "text"]),
-                                                                   ("store", "=", True)], ["model", "name"])
+    fields = apps_server.admin("ir.model.fields", "search_read",
+                               [("ttype", "in", ["char", "text"]), ("store", "=", True)], ["model", "name"])
     named = {(f["model"], f["name"]) for f in fields if CREDENTIAL_WORDS.search(f["name"])}
     transient = {model["model"] for model in apps_server.admin("ir.model", "search_read", [("transient", "=", True)],
                                                                ["model"])}
@@ -278,8 +279,8 @@ def test_no_web_session_groups_or_sorts_users_by_password_hash(apps_server):
     assert not read_groups_by_password(
         lambda model, method, args, kwargs: user.web.call_kw(model, method, args, kwargs))
     with pytest.raises(JsonRpcError):  # the list view's own route, sorted by a column header
-        user.web.json("/web/dataset/search_read", {"model": "res.users", "fields": ["login"], "domain": [],
-                                                  "sort": "password_crypt DESC"})
+        user.web.json("/web/dataset/search_read",
+                      {"model": "res.users", "fields": ["login"], "domain": [], "sort": "password_crypt DESC"})
 
 
 def test_no_web_session_groups_or_sorts_by_a_secret_it_may_not_read(apps_server, secrets):
@@ -298,14 +299,7 @@ def test_no_web_session_groups_or_sorts_by_a_secret_it_may_not_read(apps_server,
     assert not answered
 
 
-@pytest.fixture(scope="module", params=["workers=0", "workers=2"])
-def any_apps_server(request, apps_server):
-    if request.param == "workers=0":
-        yield apps_server
-        return
-    odoo = OdooServer(copy_template("secrets", APPS_TEMPLATE_DB), workers=2, name="secrets")
-    yield odoo
-    odoo.stop()
+any_apps_server = apps_server_in_both_modes("secrets")
 
 
 @pytest.mark.parametrize("groups,access", [("portal", "read"), ("internal", "read"), ("settings", "read")])

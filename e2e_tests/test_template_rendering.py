@@ -14,7 +14,8 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from browser import WebPage, launch, warm_up
-from odoo_servers import ADMIN_UID, APPS_TEMPLATE_DB, JsonRpcError, OdooServer, WebClient, copy_template
+from both_modes import apps_server_in_both_modes
+from odoo_servers import ADMIN_UID, JsonRpcError, WebClient
 
 REFUSED = (xmlrpc.client.Fault, JsonRpcError)
 TAKEN_OVER = "taken-over"
@@ -40,14 +41,7 @@ WRITE_ESCAPES = [
 ESCAPES = HASH_ESCAPES + WRITE_ESCAPES
 
 
-@pytest.fixture(scope="module", params=["workers=0", "workers=2"])
-def server(request, apps_server):
-    if request.param == "workers=0":
-        yield apps_server
-        return
-    odoo = OdooServer(copy_template("templates", APPS_TEMPLATE_DB), workers=2, name="templates")
-    yield odoo
-    odoo.stop()
+server = apps_server_in_both_modes("templates")
 
 
 def psql(db, query):

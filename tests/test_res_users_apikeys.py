@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from passlib.hash import pbkdf2_sha512
 
 from odoo import fields
-from odoo.exceptions import AccessError, MissingError
+from odoo.exceptions import MissingError
 from odoo.tests.common import TransactionCase
 
 

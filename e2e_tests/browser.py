@@ -4,6 +4,7 @@ the key wizards, the user form in Settings.
 
 Every helper waits on what the page shows (a dialog's title, a row, a text),
 never on a fixed delay."""
+import contextlib
 import os
 import re
 import shutil
@@ -11,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
 from odoo_servers import ARTIFACTS
 
@@ -269,3 +270,15 @@ def warm_up(browser, server, attempts=3):
         finally:
             web.close()
     raise AssertionError("the web client does not load cleanly:\n%s" % "\n".join(errors))
+
+
+@contextlib.contextmanager
+def warmed_up_chromium(server):
+    """Debian's Chromium, once `server` served its assets cleanly (warm_up)."""
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        try:
+            warm_up(chromium, server)
+            yield chromium
+        finally:
+            chromium.close()

@@ -8,9 +8,9 @@ import xmlrpc.client
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import KEY_RE, FailureRecorder, checked_page, launch, warm_up
+from browser import KEY_RE, FailureRecorder, checked_page, warmed_up_chromium
 from odoo_servers import ADMIN_UID, OdooServer, WebClient, copy_template
 
 
@@ -25,11 +25,8 @@ def server(request):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        warm_up(chromium, server)
+    with warmed_up_chromium(server) as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ import uuid
 import xmlrpc.client
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
-from browser import WebPage, launch, warm_up
+from browser import WebPage, warmed_up_chromium
 from both_modes import apps_server_in_both_modes
 from odoo_servers import ADMIN_UID, JsonRpcError, WebClient
 
@@ -222,11 +222,8 @@ def test_stored_templates_keep_working_for_employees(server):
 
 @pytest.fixture(scope="module")
 def browser(apps_server):
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        warm_up(chromium, apps_server)
+    with warmed_up_chromium(apps_server) as chromium:
         yield chromium
-        chromium.close()
 
 
 def test_browser_the_mass_mail_composer_runs_no_escape(request, browser, apps_server):

@@ -22,7 +22,7 @@ from both_modes import apps_server_in_both_modes
 from odoo_servers import JsonRpcError, WebClient, free_port
 
 REFUSED = (xmlrpc.client.Fault, JsonRpcError)
-# The refusals of a secret: the addon's, Odoo 11's own for password fields, rpc_patches' scan for signup_token.
+# The refusals of a secret: the addon's, Odoo 11's own for password fields, auth_rules' scan for signup_token.
 SECRET_REFUSALS = ("names a password or a secret", "Invalid 'group by' parameter", "sign-up and password reset tokens")
 SMTP_PASSWORD = "smtp-%s" % uuid.uuid4().hex
 GOOGLE_SECRET = "google-%s" % uuid.uuid4().hex

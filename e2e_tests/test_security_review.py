@@ -53,7 +53,7 @@ def jsonp_url(server, request_text):
 
 
 def test_a_malformed_jsonp_call_neither_logs_nor_echoes_the_key(server, user):
-    """malformed_requests.py skips every request with ?jsonp=: Odoo 11 then logs the
+    """request_layer/malformed_requests.py skips every request with ?jsonp=: Odoo 11 then logs the
     unparsable text verbatim at INFO and echoes it in an HTML 400 page."""
     key = user.web.new_api_key(user.uid, user.password, "jsonp")
     truncated = '{"params": {"service": "common", "method": "login", "args": ["%s", "%s", "%s"' % (

@@ -2,11 +2,11 @@ from odoo import SUPERUSER_ID, _, api, models
 from odoo.exceptions import AccessError
 from odoo.tools import pycompat
 
-from ..rpc_patches import current_api_key_id, current_api_key_user_id
-from ..secret_fields import (
+from ..orm_guards.secret_fields import (
     carries_a_live_token, hide_secrets, is_exact_token_match, secret_field_names, secret_names_in_path,
     user_private_fields,
 )
+from ..request_layer.current_call import current_api_key_id, current_api_key_user_id
 
 MAIL_SENDING_FIELDS = frozenset(["state", "failure_reason", "message_id"])  # what sending a mail writes
 

@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from ..secret_fields import revealed
+from ..orm_guards.secret_fields import revealed
 
 
 class IrConfigParameter(models.Model):

@@ -1,6 +1,6 @@
 from odoo import models
 
-from ..secret_fields import revealed
+from ..orm_guards.secret_fields import revealed
 
 
 class IrMailServer(models.Model):

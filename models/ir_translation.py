@@ -1,6 +1,6 @@
 from odoo import api, models
 
-from .. import mail_aliases, template_rendering
+from ..orm_guards import mail_aliases, template_rendering
 
 
 class IrTranslation(models.Model):

@@ -1,51 +1,28 @@
 import contextlib
 import logging
-import re
 
 from odoo import _, api, fields, models, SUPERUSER_ID
 from odoo.addons.base.res.res_users import USER_PRIVATE_FIELDS
 from odoo.exceptions import AccessDenied, AccessError
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 
-from ..identity_check import check_identity
-from ..rpc_patches import (
-    current_api_key_user_id, is_object_call, is_rpc_call, key_may_authenticate, remote_address, set_current_api_key,
+from ..request_layer.auth_rules import (
+    READ_ONLY_SCOPE, RPC_SCOPES, is_usable_credential, key_may_authenticate, looks_like_api_key,
 )
-from .res_users_apikeys import READ_ONLY_SCOPE, RPC_SCOPES, verified_key
-from .res_users_login_cooldown import LoginCooldownError, remembered_cooldown
+from ..request_layer.current_call import (
+    CallKey, current_api_key_user_id, door_rechecks_key, is_rpc_call, remote_address, set_current_api_key,
+)
+from ..request_layer.errors import LoginCooldownError
+from ..wizards.res_users_identitycheck import check_identity
+from .res_users_apikeys import verified_key
+from .res_users_login_cooldown import remembered_cooldown
 
 _logger = logging.getLogger(__name__)
-
-KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
-MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
-
-
-def looks_like_api_key(credential):
-    return isinstance(credential, str) and KEY_PATTERN.match(credential) is not None
-
-
-def is_usable_credential(credential):
-    """Odoo 11 answers other types, a NUL byte or a huge string with a traceback,
-    and an empty password may match an empty password column: refuse them plainly."""
-    return (
-        isinstance(credential, str) and 0 < len(credential) <= MAX_CREDENTIAL_LENGTH and "\x00" not in credential
-        and is_encodable(credential)
-    )
-
-
-def is_encodable(text):
-    """False for a string with a lone surrogate ("\\ud800" in JSON): hashing it
-    raised an error that carried the whole string back to the client."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class ResUsers(models.Model):
     """Where every credential is checked: keys stand for the password only for
-    the RPC call they come with (see rpc_patches.key_may_authenticate); every
+    the RPC call they come with (request_layer/auth_rules.py); every
     password check counts its failures towards the login cooldown."""
 
     _inherit = "res.users"
@@ -155,9 +132,9 @@ class ResUsers(models.Model):
     def _check_api_key_of_the_call(cls, uid, key):
         """True if `key` is a valid key of `uid`; tells the RPC layer which key and whether it is read-only."""
         verified = verified_key(cls.pool.db_name, key)
-        if verified and verified[1] == uid and is_object_call():
+        if verified and verified[1] == uid and door_rechecks_key():
             # The hot path: no query here; the call re-checks the key after Odoo's signaling check.
-            set_current_api_key(verified[0], uid, read_only=verified[2] == READ_ONLY_SCOPE, recheck=True)
+            set_current_api_key(CallKey(verified[0], uid, verified[2] == READ_ONLY_SCOPE, True))
             return True
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
@@ -165,7 +142,7 @@ class ResUsers(models.Model):
             if not match or match[1] != uid:
                 return False
             keys._record_use(match[0])
-        set_current_api_key(match[0], uid, read_only=match[2] == READ_ONLY_SCOPE, recheck=False)
+        set_current_api_key(CallKey(match[0], uid, match[2] == READ_ONLY_SCOPE, False))
         return True
 
     @classmethod

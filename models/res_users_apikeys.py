@@ -14,8 +14,9 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.osv import expression
 from odoo.tools.lru import LRU
 
-from ..rpc_patches import current_api_key_id, distrust_rows_once_committed, remote_address
-from ..identity_check import check_identity
+from ..request_layer.auth_rules import READ_ONLY_SCOPE, RPC_SCOPES
+from ..request_layer.current_call import current_api_key_id, distrust_rows_once_committed, remote_address
+from ..wizards.res_users_identitycheck import check_identity
 
 _logger = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ CACHE_TOKEN = ("auth_apikeys", "trusted rows")  # its entry in the registry's ca
 # one write a minute per key keeps the hot path cheap and rows uncontended.
 _use_recorded_at = LRU(8192)
 LAST_USE_INTERVAL = 60  # seconds
-
-RPC_SCOPE = "rpc"  # native Odoo's scope for keys used over XML-RPC and JSON-RPC
-READ_ONLY_SCOPE = "rpc:read"  # not native: after an upgrade native Odoo refuses these keys rather than widen them
-RPC_SCOPES = (RPC_SCOPE, READ_ONLY_SCOPE)  # what a key may have to be used over RPC
 
 
 def _cache_key(dbname, key):
@@ -267,7 +264,7 @@ class ResUsersApikeys(models.Model):
     @api.model
     def _still_valid_for_call(self, call_key):
         """The RPC layer's re-check of a key accepted from the cache (`call_key`,
-        rpc_patches.CallKey), after the call's check of Odoo's signaling and in
+        request_layer.current_call.CallKey), after the call's check of Odoo's signaling and in
         its own transaction: a query only when the row is not trusted any more
         (see _trusted_rows). A row changed in any way refuses the call."""
         key_id = call_key.key_id
@@ -320,10 +317,9 @@ class ResUsersApikeys(models.Model):
     @api.model
     def _record_use(self, key_id):
         """Note when and from where the key last authenticated, at most once a minute."""
-        cache_key = (self.env.cr.dbname, key_id)
-        if time.time() - _use_recorded_at.get(cache_key, 0) < LAST_USE_INTERVAL:
+        if not use_due(self.env.cr.dbname, key_id):
             return
-        _use_recorded_at[cache_key] = time.time()
+        _use_recorded_at[(self.env.cr.dbname, key_id)] = time.time()
         # Concurrent calls of the same key must neither wait for each other nor fail: a row
         # locked by another call is skipped, one it has just updated is a harmless conflict.
         with contextlib.suppress(TransactionRollbackError), self.env.cr.savepoint():

@@ -18,22 +18,15 @@ import threading
 import time
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessDenied
+
+from ..request_layer.auth_rules import COOLDOWN_DEFAULTS
 
 _logger = logging.getLogger(__name__)
 
-DEFAULTS = {"after": 10, "window": 60, "duration": 60}
 ADVISORY_LOCK_CLASS = 0x61706B  # first key of the addon's advisory locks ("apk"); the second is the address's hash
 MAX_REMEMBERED = 10000  # cooldowns remembered per process; beyond this, those that ended are forgotten
 _remembered = {}  # (database, address) -> time.time() at which its cooldown ends
 _remembered_lock = threading.Lock()
-
-
-class LoginCooldownError(AccessDenied):
-    """An AccessDenied that says why (Odoo 11's own takes no message)."""
-
-    def __init__(self, message):
-        Exception.__init__(self, message)
 
 
 def remembered_cooldown(dbname, address):
@@ -72,7 +65,7 @@ class ResUsersLoginCooldown(models.Model):
         """The thresholds from the system parameters, falling back to the defaults."""
         get = self.env["ir.config_parameter"].sudo().get_param
         settings = {}
-        for name, default in DEFAULTS.items():
+        for name, default in COOLDOWN_DEFAULTS.items():
             try:
                 settings[name] = max(1, int(get("auth_apikeys.login_cooldown_%s" % name, default)))
             except ValueError:

@@ -2,8 +2,8 @@ from datetime import datetime, timedelta
 
 from odoo import SUPERUSER_ID, api, fields, models
 
-from ..models.res_users_apikeys import READ_ONLY_SCOPE
-from ..identity_check import check_identity
+from ..request_layer.auth_rules import READ_ONLY_SCOPE
+from .res_users_identitycheck import check_identity
 
 DURATIONS = [
     ("1", "1 day"),

@@ -25,20 +25,18 @@ import odoo.service.model
 import odoo.service.wsgi_server
 from odoo import _
 from odoo.addons.web.controllers.main import DataSet
-from odoo.exceptions import AccessDenied, UserError, except_orm
+from odoo.exceptions import AccessDenied, except_orm
 from odoo.modules.registry import Registry
 
-from .rpc_patches import database_of_call, database_of_request, left_to_odoo, patch, remote_address
+from .current_call import database_of_call, database_of_request, left_to_odoo, remote_address
+from .errors import MalformedRequest
+from .patching import patch
 
 _logger = logging.getLogger(__name__)
 
 SERVICES = {"common": odoo.service.common, "db": odoo.service.db, "object": odoo.service.model}
 MAX_LOGIN_LENGTH = 4096  # Odoo logs the login of every attempt: no megabyte lines
 DB_PUBLIC_METHODS = ("db_exist", "list", "list_lang", "server_version")  # the others take the master password first
-
-
-class MalformedRequest(UserError):
-    """A request that cannot be served as sent: said to the client, without a traceback."""
 
 
 def check_call_shape(service, method, params):

@@ -24,8 +24,9 @@ from odoo import _
 from odoo.exceptions import AccessDenied, AccessError, MissingError, RedirectWarning, UserError, except_orm
 from odoo.tools import config
 
-from .malformed_requests import MalformedRequest
-from .rpc_patches import call_left_to_odoo, patch, remote_address
+from .current_call import call_left_to_odoo, remote_address
+from .errors import InvalidArguments
+from .patching import patch
 from .safe_logging import log_traceback_without_messages
 
 _logger = logging.getLogger(__name__)
@@ -40,10 +41,6 @@ PLAIN_ERRORS = (except_orm, AccessDenied, RedirectWarning, werkzeug.exceptions.H
                 odoo.http.SessionExpiredException)
 PLAIN_FAULTS = (UserError, RedirectWarning, MissingError, AccessError, AccessDenied)
 SERVER_ERROR = "Odoo Server Error"
-
-
-class InvalidArguments(MalformedRequest):
-    """The call's arguments made Odoo's code fail: the client's mistake, said plainly."""
 
 
 def invalid_arguments(what):

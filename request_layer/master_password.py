@@ -23,8 +23,10 @@ import odoo.service.db
 from odoo import _
 from odoo.tools import config
 
-from .models.res_users_login_cooldown import DEFAULTS, LoginCooldownError
-from .rpc_patches import patch, remote_address
+from .auth_rules import COOLDOWN_DEFAULTS
+from .current_call import remote_address
+from .errors import LoginCooldownError
+from .patching import patch
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ def _slot(address, now):
     for slot in _table:
         if slot.address == address:
             return slot
-        if slot.refused_until < now and slot.window_start < now - DEFAULTS["window"] and free is None:
+        if slot.refused_until < now and slot.window_start < now - COOLDOWN_DEFAULTS["window"] and free is None:
             free = slot
         if oldest is None or slot.window_start < oldest.window_start:
             oldest = slot
@@ -67,10 +69,10 @@ def _begin_attempt(address):
         slot = _slot(address, now)
         if slot.refused_until >= now:
             return int(slot.refused_until - now) + 1
-        if slot.refused_until or slot.window_start < now - DEFAULTS["window"]:
+        if slot.refused_until or slot.window_start < now - COOLDOWN_DEFAULTS["window"]:
             slot.attempts, slot.window_start, slot.refused_until = 0, now, 0.0
-        if slot.attempts >= DEFAULTS["after"]:
-            return DEFAULTS["duration"]
+        if slot.attempts >= COOLDOWN_DEFAULTS["after"]:
+            return COOLDOWN_DEFAULTS["duration"]
         slot.attempts += 1
         return 0
 
@@ -81,8 +83,8 @@ def _end_attempt(address, failed):
         slot = _slot(address, time.time())
         if not failed:
             slot.attempts = max(0, slot.attempts - 1)
-        elif slot.attempts >= DEFAULTS["after"] and not slot.refused_until:
-            slot.refused_until = time.time() + DEFAULTS["duration"]
+        elif slot.attempts >= COOLDOWN_DEFAULTS["after"] and not slot.refused_until:
+            slot.refused_until = time.time() + COOLDOWN_DEFAULTS["duration"]
             return True
     return False
 
@@ -101,7 +103,7 @@ def _counted_per_address(check_super):
         except Exception:
             if _end_attempt(key, failed=True):
                 _logger.warning("Master password: %s failures from %s within %s seconds, refused for %s seconds",
-                                DEFAULTS["after"], address, DEFAULTS["window"], DEFAULTS["duration"])
+                                COOLDOWN_DEFAULTS["after"], address, COOLDOWN_DEFAULTS["window"], COOLDOWN_DEFAULTS["duration"])
             else:
                 _logger.info("Master password: a failure from %s", address)
             raise

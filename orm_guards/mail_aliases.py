@@ -20,7 +20,7 @@ from odoo import SUPERUSER_ID, _
 from odoo.exceptions import AccessError
 from odoo.tools.safe_eval import safe_eval
 
-from .rpc_patches import patch
+from ..request_layer.patching import patch
 
 ROUTING_FIELDS = frozenset(["alias_defaults", "alias_model_id", "alias_force_thread_id", "alias_user_id"])
 

@@ -39,7 +39,7 @@ from odoo.modules.registry import Registry
 from odoo.sql_db import Cursor
 from odoo.tools import ustr
 
-from .rpc_patches import patch
+from ..request_layer.patching import patch
 from .secret_fields import secret_field_names
 
 # The mail.template fields that mail renders (generate_email, get_email_template,

@@ -1,0 +1,17 @@
+"""The refusals the request layer and the models raise, each with its own words for the client."""
+from odoo.exceptions import AccessDenied, UserError
+
+
+class MalformedRequest(UserError):
+    """A request that cannot be served as sent: said to the client, without a traceback."""
+
+
+class InvalidArguments(MalformedRequest):
+    """The call's arguments made Odoo's code fail: the client's mistake, said plainly."""
+
+
+class LoginCooldownError(AccessDenied):
+    """An AccessDenied that says why (Odoo 11's own takes no message)."""
+
+    def __init__(self, message):
+        Exception.__init__(self, message)

@@ -1,5 +1,7 @@
 from . import request_layer
 from . import models
 from . import wizards
+from . import controllers
 
 request_layer.apply()
+controllers.json2.apply()

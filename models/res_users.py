@@ -95,6 +95,44 @@ class ResUsers(models.Model):
             )
             return match[1]
 
+    # -- JSON-2 and bearer routes: a key in the Authorization header, never a password --
+
+    @classmethod
+    def _check_bearer_key(cls, token):
+        """The CallKey of the valid key `token`, sent as a bearer token; else
+        AccessDenied (LoginCooldownError in a cooldown). Anything else there,
+        a password first, is a failed credential and counts as one. From an
+        address in cooldown, only keys this process verified before still pass."""
+        address = remote_address()
+        call_key = looks_like_api_key(token) and verified_key(cls.pool.db_name, token) and cls._bearer_call_key(token)
+        if call_key:  # no hash: a cooldown spares it
+            return call_key
+        if cls._remembered_cooldown(address):
+            raise cls._cooldown_error(address)
+        with cls._judging(address) as cooldown:
+            if cooldown._seconds_left(address):
+                raise cls._cooldown_error(address)
+            call_key = looks_like_api_key(token) and cls._bearer_call_key(token)
+            if not call_key:
+                cooldown._record_failure(address)
+                raise AccessDenied()
+        return call_key
+
+    @classmethod
+    def _bearer_call_key(cls, key):
+        """The CallKey of the valid `key`, or None. A key this process verified
+        costs no query: the door re-checks its row in the call's transaction."""
+        verified = verified_key(cls.pool.db_name, key)
+        if verified:
+            return CallKey(verified[0], verified[1], verified[2] == READ_ONLY_SCOPE, True)
+        with cls.pool.cursor() as cr:
+            keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
+            match = keys._match(key, RPC_SCOPES)
+            if not match:
+                return None
+            keys._record_use(match[0])
+        return CallKey(match[0], match[1], match[2] == READ_ONLY_SCOPE, False)
+
     # -- Every other credential check: each RPC call's, change_password's old password, the password dialog --
 
     @classmethod
@@ -267,10 +305,9 @@ class ResUsers(models.Model):
     @classmethod
     def _cooldown_error(cls, address):
         _logger.warning("Login cooldown: refused an attempt from %s", address)
+        seconds_left = cls._remembered_cooldown(address)
         return LoginCooldownError(
-            _("Too many failed logins from your address: try again in %s seconds.")
-            % cls._remembered_cooldown(address)
-        )
+            _("Too many failed logins from your address: try again in %s seconds.") % seconds_left, seconds_left)
 
     @classmethod
     def _refuse_login_in_cooldown(cls, address):

@@ -13,6 +13,7 @@ import re
 import odoo.api
 from odoo import SUPERUSER_ID, _
 from odoo.exceptions import AccessDenied, AccessError
+from odoo.models import regex_private
 
 from .current_call import is_authenticating, is_rpc_call
 from .errors import MalformedRequest
@@ -32,7 +33,8 @@ READ_METHODS = frozenset([
     "fields_get", "default_get", "read_group",
 ])
 # What a read-only key may call beyond reading: nothing that widens what it can do.
-READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_current"])}
+READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_current"]),
+                         "res.users": frozenset(["context_get"])}
 # Public in Odoo 11 for historical reasons, but each one tests a password (of
 # any user, for `check` and `authenticate`) or the master password: private
 # as in Odoo 14+, so that no client can guess through them.
@@ -81,16 +83,27 @@ def refuse_if_not_callable_remotely(model, method):
         raise AccessError(_("%(model)s.%(method)s cannot be called remotely.") % {"model": model, "method": method})
 
 
+def refuse_private_method(method):
+    """Odoo 11's rule for XML-RPC (a leading underscore, or `init`), for the doors that call methods themselves."""
+    if not isinstance(method, str) or regex_private.match(method):
+        raise AccessError(_("Private methods cannot be called remotely."))
+
+
 def check_key_call(cr, call_key, model, method, args, kwargs):
     """The rules for a call that `call_key` (current_call.CallKey) authenticated,
     in the call's own transaction, before the method runs."""
-    if call_key.recheck and not _still_valid(cr, call_key):
-        raise AccessDenied()
+    check_key_still_valid(cr, call_key)
     if names_key_forbidden_field(args, kwargs):
         raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))
     if call_key.read_only and not is_read_method(model, method):
         message = _("This API key is read-only: it cannot call %(method)s on %(model)s.")
         raise AccessError(message % {"method": method, "model": model})
+
+
+def check_key_still_valid(cr, call_key):
+    """A key accepted from the process's cache: its row must be unchanged, as this transaction sees it."""
+    if call_key.recheck and not _still_valid(cr, call_key):
+        raise AccessDenied()
 
 
 def is_read_method(model, method):

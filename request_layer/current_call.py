@@ -10,6 +10,7 @@ import contextlib
 import threading
 
 import odoo.http
+import odoo.service.db
 from odoo.modules.registry import Registry
 
 _call = threading.local()
@@ -111,6 +112,11 @@ def left_to_odoo(dbname):
     loaded yet, is the addon's. No query."""
     registry = Registry.registries.get(dbname) if isinstance(dbname, str) else None
     return registry is not None and registry.ready and "res.users.apikeys" not in registry
+
+
+def database_exists(db):
+    """True for the name of a database of this server's PostgreSQL (a loaded one costs no query)."""
+    return isinstance(db, str) and (db in Registry.registries or db in odoo.service.db.list_dbs(True))
 
 
 def database_of_call(service, method, params):

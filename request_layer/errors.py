@@ -11,7 +11,8 @@ class InvalidArguments(MalformedRequest):
 
 
 class LoginCooldownError(AccessDenied):
-    """An AccessDenied that says why (Odoo 11's own takes no message)."""
+    """An AccessDenied that says why (Odoo 11's own takes no message), and for how long (JSON-2's Retry-After)."""
 
-    def __init__(self, message):
+    def __init__(self, message, seconds_left=None):
         Exception.__init__(self, message)
+        self.seconds_left = seconds_left

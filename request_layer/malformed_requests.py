@@ -28,7 +28,7 @@ from odoo.addons.web.controllers.main import DataSet
 from odoo.exceptions import AccessDenied, except_orm
 from odoo.modules.registry import Registry
 
-from .current_call import database_of_call, database_of_request, left_to_odoo, remote_address
+from .current_call import database_exists, database_of_call, database_of_request, left_to_odoo, remote_address
 from .errors import MalformedRequest
 from .patching import patch
 
@@ -91,12 +91,8 @@ def _check_arguments(function, params):
 
 def _check_database(db):
     """A database that exists: Odoo 11 answers any other name with a connection traceback."""
-    if not _database_exists(db):
+    if not database_exists(db):
         raise MalformedRequest(_("Malformed call: no such database."))
-
-
-def _database_exists(db):
-    return isinstance(db, str) and (db in Registry.registries or db in odoo.service.db.list_dbs(True))
 
 
 def _loadeddatabase_of_call(service, method, params):
@@ -104,7 +100,7 @@ def _loadeddatabase_of_call(service, method, params):
     that arrives while the server loads that registry waits here, as Odoo's own code would
     a moment later: the addon's rules apply to it once it can tell whether they should."""
     db = database_of_call(service, method, params)
-    if not _database_exists(db):
+    if not database_exists(db):
         return None
     Registry(db)
     return db

@@ -103,7 +103,8 @@ def _counted_per_address(check_super):
         except Exception:
             if _end_attempt(key, failed=True):
                 _logger.warning("Master password: %s failures from %s within %s seconds, refused for %s seconds",
-                                COOLDOWN_DEFAULTS["after"], address, COOLDOWN_DEFAULTS["window"], COOLDOWN_DEFAULTS["duration"])
+                                COOLDOWN_DEFAULTS["after"], address, COOLDOWN_DEFAULTS["window"],
+                                COOLDOWN_DEFAULTS["duration"])
             else:
                 _logger.info("Master password: a failure from %s", address)
             raise

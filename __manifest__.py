@@ -1,7 +1,7 @@
 {
     "name": "API Keys",
     "summary": "Per-user API keys for XML-RPC and JSON-RPC, as in Odoo 14+",
-    "version": "11.0.1.0.0",
+    "version": "11.0.1.1.0",
     "category": "Extra Tools",
     "license": "LGPL-3",
     "author": "auth_apikeys contributors",
@@ -17,6 +17,7 @@
         "views/res_users_apikeys_views.xml",
         "views/res_users_views.xml",
         "views/res_groups_views.xml",
+        "views/doc_templates.xml",
         "wizards/res_users_identitycheck_views.xml",
         "wizards/res_users_apikeys_description_views.xml",
         "wizards/res_users_apikeys_show_views.xml",

@@ -7,6 +7,7 @@ Password and key runs alternate in short rounds, so machine noise hits both.
 """
 # The report on stdout is what this tool is for.
 # pylint: disable=print-used
+import http.client
 import json
 import statistics
 import subprocess
@@ -42,23 +43,39 @@ def psql(query, db=DB):
 
 
 def search_count(server, uid, secret):
+    """The same call over XML-RPC, with a password or a key."""
     proxy = xmlrpc.client.ServerProxy(server.url + "/xmlrpc/2/object")
     return lambda: proxy.execute_kw(DB, uid, secret, "res.partner", "search_count", [[]])
 
 
-def calls_per_second(server, uid, secrets, clients):
-    """Alternate short rounds per secret; return {secret name: calls per second},
-    and under "rounds" the per-round rates, to show the machine's noise."""
-    done = {name: 0 for name in secrets}
-    spent = {name: 0.0 for name in secrets}
-    rounds = {name: [] for name in secrets}
+def json2_search_count(server, key):
+    """The same call over JSON-2, one connection per client as XML-RPC's proxy keeps."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    headers = {"Authorization": "bearer %s" % key, "X-Odoo-Database": DB, "Content-Type": "application/json"}
+
+    def call():
+        connection.request("POST", "/json/2/res.partner/search_count", b'{"domain": []}', headers)
+        answer = connection.getresponse()
+        assert answer.status == 200, answer.read()
+        return json.loads(answer.read())
+
+    return call
+
+
+def calls_per_second(calls, clients):
+    """Alternate short rounds per way of calling (`calls`: name -> a factory of a
+    client's call); return {name: calls per second}, and under "rounds" the
+    per-round rates, to show the machine's noise."""
+    done = {name: 0 for name in calls}
+    spent = {name: 0.0 for name in calls}
+    rounds = {name: [] for name in calls}
     for _ in range(ROUNDS):
-        for name, secret in secrets.items():
+        for name, make_call in calls.items():
             stop = time.perf_counter() + ROUND_SECONDS
             counts = [0] * clients
 
             def loop(slot):
-                call = search_count(server, uid, secret)
+                call = make_call()
                 while time.perf_counter() < stop:
                     call()
                     counts[slot] += 1
@@ -72,7 +89,7 @@ def calls_per_second(server, uid, secrets, clients):
             spent[name] += time.perf_counter() - start
             done[name] += sum(counts)
             rounds[name].append(sum(counts) / (time.perf_counter() - start))
-    rates = {name: done[name] / spent[name] for name in secrets}
+    rates = {name: done[name] / spent[name] for name in calls}
     rates["rounds"] = rounds
     return rates
 
@@ -168,11 +185,15 @@ def main():
         secrets = {"password": password, "key": key}
 
         for label, server in (("workers=0", threaded), ("workers=2", prefork)):
+            calls = {"password": lambda server=server: search_count(server, uid, password),
+                     "key": lambda server=server: search_count(server, uid, key),
+                     "key, JSON-2": lambda server=server: json2_search_count(server, key)}
             for clients in (1, 8):
-                rates = calls_per_second(server, uid, secrets, clients)
-                rates["ratio"] = rates["key"] / rates["password"]
-                round_ratios = [k / p for k, p in zip(rates["rounds"]["key"], rates["rounds"]["password"])]
-                rates["ratio_min"], rates["ratio_max"] = min(round_ratios), max(round_ratios)
+                rates = calls_per_second(calls, clients)
+                for ratio, (over, under) in (("ratio", ("key", "password")), ("json2_ratio", ("key, JSON-2", "key"))):
+                    round_ratios = [a / b for a, b in zip(rates["rounds"][over], rates["rounds"][under])]
+                    rates[ratio] = rates[over] / rates[under]
+                    rates[ratio + "_min"], rates[ratio + "_max"] = min(round_ratios), max(round_ratios)
                 results["throughput"]["%s, %d client%s" % (label, clients, "s" if clients > 1 else "")] = rates
 
         wrong = {"wrong password": "not-" + password, "wrong key": uuid.uuid4().hex + "01234567"}
@@ -217,12 +238,17 @@ def verdict(ok):
 
 
 def report(results):
-    print("\nRPC calls per second, object.execute_kw(res.partner, search_count)")
+    print("\nCalls per second, res.partner search_count: XML-RPC execute_kw with a password and a key, JSON-2")
     print("%-24s %10s %10s %8s %13s   target key/password >= 0.95" % ("", "password", "key", "ratio", "rounds"))
     for label, rates in results["throughput"].items():
         print("%-24s %10.0f %10.0f %8.2f   %.2f–%.2f   %s" % (
             label, rates["password"], rates["key"], rates["ratio"], rates["ratio_min"], rates["ratio_max"],
             verdict(rates["ratio"] >= 0.95)))
+    print("%-24s %10s %10s %8s %13s" % ("", "key", "JSON-2", "ratio", "rounds"))
+    for label, rates in results["throughput"].items():
+        print("%-24s %10.0f %10.0f %8.2f   %.2f–%.2f" % (
+            label, rates["key"], rates["key, JSON-2"], rates["json2_ratio"], rates["json2_ratio_min"],
+            rates["json2_ratio_max"]))
 
     auth = results["authenticate"]
     print("\ncommon.authenticate latency (ms)      median      p95")
@@ -264,12 +290,13 @@ def plot(results, path):
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     labels = list(results["throughput"])
     positions = range(len(labels))
-    left.bar([p - 0.2 for p in positions], [results["throughput"][x]["password"] for x in labels], 0.4,
-             label="password")
-    left.bar([p + 0.2 for p in positions], [results["throughput"][x]["key"] for x in labels], 0.4, label="API key")
+    bars = ((-0.27, "password", "password"), (0, "key", "API key"), (0.27, "key, JSON-2", "API key, JSON-2"))
+    for offset, name, legend in bars:
+        left.bar([p + offset for p in positions], [results["throughput"][x][name] for x in labels], 0.27,
+                 label=legend)
     left.set_xticks(list(positions))
     left.set_xticklabels(labels, rotation=15, fontsize=8)
-    left.set_ylabel("execute_kw calls / s")
+    left.set_ylabel("search_count calls / s")
     left.set_title("Throughput")
     left.legend()
     auth = results["authenticate"]

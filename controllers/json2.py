@@ -8,7 +8,9 @@ serves XML-RPC (request_layer/json2_door.py says why): these routes are a
 werkzeug map of their own, tried before Odoo's handlers.
 
 ``GET`` or ``POST /doc-bearer/index.json`` and ``/doc-bearer/<model>.json``
-describe the models to any key holder (request_layer/api_description.py).
+describe the models to any key holder (request_layer/api_description.py), and
+``/doc-bearer/openapi.json`` is an OpenAPI 3.1 document of the JSON-2 endpoints
+(request_layer/openapi_document.py).
 """
 import werkzeug.exceptions
 import werkzeug.routing
@@ -16,7 +18,7 @@ import werkzeug.wrappers
 
 import odoo.service.wsgi_server
 
-from ..request_layer import api_description, json2_door as door
+from ..request_layer import api_description, json2_door as door, openapi_document
 from ..request_layer.patching import patch
 
 
@@ -44,6 +46,15 @@ def doc_model(httprequest, model):
     return door.describe(db, call_key, document)
 
 
+def openapi(httprequest):
+    """The OpenAPI document; `?models=res.partner,res.users` narrows it to those models."""
+    db, call_key = _key_for(httprequest)
+    models = httprequest.args.get("models")
+    chosen = set(models.split(",")) if models else None
+    url = httprequest.host_url.rstrip("/")
+    return door.describe(db, call_key, lambda env: openapi_document.document(env, url, chosen))
+
+
 def _key_for(httprequest):
     db = door.select_database(httprequest)
     return db, door.authenticate(httprequest, door.open_registry(db))
@@ -60,6 +71,7 @@ ROUTES = werkzeug.routing.Map([
     werkzeug.routing.Rule("/json/2", endpoint=did_you_mean),
     werkzeug.routing.Rule("/json/2/<path:rest>", endpoint=did_you_mean),
     werkzeug.routing.Rule("/doc-bearer/index.json", methods=["GET", "POST"], endpoint=doc_index),
+    werkzeug.routing.Rule("/doc-bearer/openapi.json", methods=["GET", "POST"], endpoint=openapi),
     werkzeug.routing.Rule("/doc-bearer/<model>.json", methods=["GET", "POST"], endpoint=doc_model),
 ])
 PREFIXES = ("/json/2/", "/doc-bearer/")

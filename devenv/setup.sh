@@ -4,7 +4,8 @@
 # Chromium (browser tests), Debian's nginx (the reverse-proxy tests start their
 # own; the system's nginx service is neither started nor touched), Node's `less`,
 # and .venv with Odoo 11, the pinned dependencies, the Python 3.11
-# compatibility layer and the `odoo` launcher. A second run only checks.
+# compatibility layer and the `odoo` launcher; .venv-schemathesis for the API
+# tests' schemathesis. A second run only checks.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,6 +103,19 @@ LAUNCHER
     chmod +x "$VENV/bin/odoo"
 }
 
+ensure_schemathesis() {
+    # schemathesis needs a newer Werkzeug than Odoo 11's: a virtual environment of its own.
+    local venv=$ROOT/.venv-schemathesis stamp want
+    stamp=$venv/.requirements.sha256
+    want=$(sha256sum "$ROOT/devenv/requirements-schemathesis.txt" | cut -d' ' -f1)
+    [ -x "$venv/bin/python" ] || { log "creating $venv"; "$PYTHON" -m venv "$venv"; }
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        log "installing schemathesis (devenv/requirements-schemathesis.txt)"
+        pip_into "$venv" -r "$ROOT/devenv/requirements-schemathesis.txt"
+        echo "$want" >"$stamp"
+    fi
+}
+
 ensure_lessc() {
     # The web client compiles its stylesheets with lessc 3 (`less@3`); kept inside .venv.
     if [ "$("$VENV/bin/lessc" --version 2>/dev/null | cut -d' ' -f2)" != "$LESS_VERSION" ]; then
@@ -145,5 +159,6 @@ ensure_postgresql
 ensure_chromium
 ensure_nginx
 ensure_venv
+ensure_schemathesis
 ensure_lessc
 log "ready: $VENV/bin/odoo"

@@ -32,6 +32,7 @@ APPS_AFTER_TEMPLATE_DB = os.environ.get("AUTH_APIKEYS_APPS_AFTER_TEMPLATE_DB", "
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ADMIN_UID = 1  # admin in Odoo 11 demo data
 MASTER_PASSWORD = uuid.uuid4().hex  # of every test server unless a test says otherwise: never Odoo's `admin`
+TEST_ADDONS = Path(__file__).resolve().parent / "addons"  # addons for the tests only, never installed elsewhere
 
 
 def free_port():
@@ -62,8 +63,9 @@ class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
     def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None, proxy_mode=False,
-                 data_dir=None, master_password=MASTER_PASSWORD, wait=True):
-        """`master_password` None: Odoo's default. `wait` False: return as soon as the process is started."""
+                 data_dir=None, master_password=MASTER_PASSWORD, wait=True, install=()):
+        """`master_password` None: Odoo's default. `wait` False: return as soon as the process is started.
+        `install`: addons of e2e_tests/addons to install first (then on the addons path)."""
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
@@ -86,6 +88,8 @@ class OdooServer:
             args += ["--proxy-mode"]
         if data_dir:  # filestore and web sessions, e.g. shared by several servers
             args += ["--data-dir", str(data_dir)]
+        if install:
+            args += ["--addons-path", "%s,%s" % (launcher_addons_path(), TEST_ADDONS), "-i", ",".join(install)]
         self.args = args
         self.process = subprocess.Popen(args, stdout=self.log_file, stderr=subprocess.STDOUT)
         if wait:
@@ -173,6 +177,16 @@ class OdooServer:
             values["groups_id"] = [(6, 0, group_ids)]
         uid = self.admin("res.users", "create", values)
         return login, uid
+
+
+@functools.lru_cache()
+def launcher_addons_path():
+    """The addons path ODOO's launcher gives Odoo by default: Odoo's addons, then this addon's folder."""
+    venv = Path(ODOO).resolve().parent.parent
+    where = "import odoo.addons; print(odoo.addons.__path__[0])"
+    odoo_addons = subprocess.run([str(venv / "bin" / "python"), "-c", where], check=True, capture_output=True,
+                                 text=True).stdout.strip()
+    return "%s,%s" % (odoo_addons, venv / "addons")
 
 
 def write_config(path, master_password):

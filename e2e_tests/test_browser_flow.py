@@ -2,7 +2,11 @@
 Odoo 11 web client the way the Odoo 15 book describes native API keys.
 
 With AUTH_APIKEYS_SCREENSHOTS set to a folder (devenv/screenshots.sh), the
-same steps save the documentation's screenshots there, 01- to 07-."""
+same steps save the documentation's screenshots there, 01- to 08-."""
+import json
+import os
+import subprocess
+import urllib.error
 import uuid
 import xmlrpc.client
 from datetime import datetime, timedelta
@@ -248,3 +252,30 @@ def test_browser_admin_makes_a_key_for_an_integration_user(server, web, integrat
     expect(web.key_cell(security, description, "Scope")).to_have_text("Full access")
     expect(web.key_cell(security, description, "Expires on")).to_be_empty()
     expect(web.key_cell(security, description, "Last used from")).to_have_text("127.0.0.1")
+
+
+def test_browser_the_json2_documentation_gives_curl_commands_that_work(server, web):
+    """/doc, for Settings users: a model's methods, each with a curl command to copy; run as shown, with a key
+    of one's own, the command answers."""
+    web.login("admin", "admin")
+    web.page.goto(server.url + "/doc")
+    expect(web.page.locator("h1")).to_have_text("JSON-2 API")
+    web.page.click(".o_apikeys_doc_models a:has-text('res.partner')")
+    expect(web.page.locator("h1 code")).to_have_text("res.partner")
+    curl = web.page.locator("#search_read .o_apikeys_doc_curl")
+    expect(curl).to_contain_text('-H "Authorization: bearer $ODOO_API_KEY"')
+    web.shot("08-json2-doc")
+    key = make_key(server, type("Admin", (), {"login": "admin", "uid": ADMIN_UID, "password": "admin"}),
+                   "the documentation's example")
+    environment = dict(os.environ, ODOO_URL=server.url, ODOO_DB=server.db, ODOO_API_KEY=key)
+    answer = subprocess.run(["bash", "-c", curl.inner_text()], env=environment, capture_output=True, text=True,
+                            check=True, timeout=60)
+    assert json.loads(answer.stdout) == server.admin("res.partner", "search_read", [], fields=["display_name"])
+
+
+def test_the_json2_documentation_is_for_settings_users_only(server, owner):
+    client = WebClient(server)
+    client.authenticate(owner.login, owner.password)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        client.opener.open(server.url + "/doc")
+    assert refused.value.code == 403

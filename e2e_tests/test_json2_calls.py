@@ -2,6 +2,7 @@
 as a client written for Odoo 19 sends them, with a key made in Preferences; threaded and --workers=2."""
 import re
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -102,3 +103,20 @@ def test_a_failed_call_writes_nothing(any_server, holder):
                         {"vals_list": [{"name": name}, {"name": name, "parent_id": 2 ** 30}]})
     json2.assert_error(answer, 422, "odoo.exceptions.ValidationError")
     assert ok(any_server, holder.key, "res.partner", "search_count", {"domain": [["name", "=", name]]}) == 0
+
+
+def test_concurrent_writes_of_one_record_are_retried_not_lost(any_server, holder):
+    """Odoo 11's RPC layer retries a call that met a serialization failure: so does JSON-2."""
+    [partner_id] = ok(any_server, holder.key, "res.partner", "create", {"vals_list": {"name": partner_name()}})
+
+    def write(number):
+        return json2.call(any_server, holder.key, "res.partner", "write",
+                          {"ids": [partner_id], "vals": {"comment": "write %d" % number}})
+
+    for _round in range(5):  # until writes have met: each round is 24 writes, 8 at a time
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(write, range(24)))
+        assert [answer.status for answer in answers] == [200] * 24, [answer.text for answer in answers]
+        if "SERIALIZATION_FAILURE, retry" in any_server.log():
+            return
+    raise AssertionError("no two writes met in five rounds: nothing was retried")

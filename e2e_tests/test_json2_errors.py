@@ -115,3 +115,14 @@ def test_refusals_are_logged_in_one_line_without_the_key(any_server, key):
     log = any_server.log()
     assert key not in log
     assert any("JSON-2" in line and "404" in line for line in log.splitlines())
+
+
+def test_odoos_messages_that_repeat_a_value_of_the_request_are_not_repeated(any_server, key):
+    """ir.default.set says "Invalid value for res.partner.lang: <the value>" (found by a review)."""
+    answer = json2.call(any_server, key, "ir.default", "set",
+                        {"model_name": "res.partner", "field_name": "lang", "value": PROBE})
+    message = assert_error(answer, 422)
+    assert "probe" not in answer.text and "is not repeated" in message
+    # A message that quotes nothing sent comes through.
+    answer = json2.call(any_server, key, "res.partner", "create", {"vals_list": {"name": False}})
+    assert assert_error(answer, 422) == "Contacts require a name."

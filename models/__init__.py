@@ -6,3 +6,4 @@ from . import ir_config_parameter
 from . import ir_mail_server
 from . import res_groups
 from . import ir_translation
+from . import ir_http

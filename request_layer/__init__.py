@@ -4,11 +4,13 @@
   do, the rules every door applies.
 - ``current_call``: the call being served (its address, database, key).
 - ``rpc_patches``: the XML-RPC and JSON-RPC doors.
+- ``json2_door`` (routes in ``controllers/json2.py``): Odoo 19's JSON-2.
+- ``bearer_routes`` (rules in ``models/ir_http.py``): ``auth='bearer'`` routes of any addon.
 - ``malformed_requests``, ``client_errors``: plain answers, no traceback, no echo.
 - ``master_password``: guessing it counted per address.
 - ``safe_logging``: one line per record, no credential in a failed query.
 """
-from . import client_errors, malformed_requests, master_password, rpc_patches, safe_logging
+from . import bearer_routes, client_errors, malformed_requests, master_password, rpc_patches, safe_logging
 
 
 def apply():
@@ -18,3 +20,4 @@ def apply():
     master_password.apply()
     client_errors.apply()
     safe_logging.apply()
+    bearer_routes.apply()

@@ -23,6 +23,7 @@ READ_ONLY_SCOPE = "rpc:read"  # not native: after an upgrade native Odoo refuses
 RPC_SCOPES = (RPC_SCOPE, READ_ONLY_SCOPE)  # what a key may have to be used over RPC
 
 KEY_PATTERN = re.compile(r"[0-9a-f]{40}\Z")
+BEARER = re.compile(r"bearer\s+(.+)", re.IGNORECASE)  # 19.0's Authorization header, its scheme in any case
 MAX_CREDENTIAL_LENGTH = 4096  # passlib raises an error beyond this
 # Failed credentials from one address before a cooldown, within the window, and its length (seconds);
 # system parameters auth_apikeys.login_cooldown_* override them for logins.
@@ -39,6 +40,9 @@ READ_ONLY_KEY_METHODS = {"res.users.apikeys": frozenset(["rotate", "revoke_curre
 # any user, for `check` and `authenticate`) or the master password: private
 # as in Odoo 14+, so that no client can guess through them.
 NOT_CALLABLE_REMOTELY = {"res.users": frozenset(["authenticate", "check", "check_credentials", "check_super"])}
+# What decides where a password reset goes, or who else may sign in as the user (auth_oauth): a key's
+# call never changes them on its own user (nor the e-mail address of that user's partner).
+RECOVERY_FIELDS = frozenset(["login", "email", "partner_id", "oauth_uid", "oauth_provider_id"])
 # Worth a password: auth_signup's token sets one. A key's call never reads it
 # nor names it (a domain would bisect it), whatever the path: orm_guards/secret_fields.py
 # names every secret and models/base.py keeps them from keys; this scan is a backstop.
@@ -49,6 +53,12 @@ MAX_CALL_DEPTH, MAX_CALL_ITEMS = 100, 10 ** 6
 
 def looks_like_api_key(credential):
     return isinstance(credential, str) and KEY_PATTERN.match(credential) is not None
+
+
+def bearer_token(httprequest):
+    """The token of the request's `Authorization: bearer` header, or None. Only a key may be there."""
+    match = BEARER.match(httprequest.headers.get("Authorization", ""))
+    return match.group(1) if match else None
 
 
 def is_usable_credential(credential):
@@ -93,6 +103,11 @@ def check_key_call(cr, call_key, model, method, args, kwargs):
     """The rules for a call that `call_key` (current_call.CallKey) authenticated,
     in the call's own transaction, before the method runs."""
     check_key_still_valid(cr, call_key)
+    check_key_may_call(call_key, model, method, args, kwargs)
+
+
+def check_key_may_call(call_key, model, method, args, kwargs):
+    """What a valid key may call: never a forbidden field, only read methods for a read-only key."""
     if names_key_forbidden_field(args, kwargs):
         raise AccessError(_("An API key cannot read or search sign-up and password reset tokens."))
     if call_key.read_only and not is_read_method(model, method):

@@ -9,6 +9,7 @@ answer sets one. Every answer is JSON; an error is 19.0's object (``name``,
 ``message``, ``arguments``, ``context``, ``debug``), without a traceback (the
 server log has it) and without a value of the request in its message.
 """
+import inspect
 import json
 import logging
 import re
@@ -23,7 +24,9 @@ import odoo.service.model
 from odoo.exceptions import AccessDenied, AccessError, MissingError, UserError, except_orm
 from odoo.modules.registry import Registry
 
-from .auth_rules import check_key_call, check_key_still_valid, refuse_if_not_callable_remotely, refuse_private_method
+from .auth_rules import (
+    bearer_token, check_key_may_call, check_key_still_valid, refuse_if_not_callable_remotely, refuse_private_method,
+)
 from .client_errors import CLIENT_ERRORS
 from .current_call import database_exists, left_to_odoo, remote_address, serving, serving_service, \
     set_current_api_key
@@ -34,7 +37,6 @@ from .safe_logging import log_traceback_without_messages
 _logger = logging.getLogger(__name__)
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9_.]{1,128}\Z")  # a name a message may repeat
-BEARER = re.compile(r"bearer\s+(.+)", re.IGNORECASE)
 MAX_BODY = 64 * 1024 * 1024  # bytes
 
 
@@ -65,6 +67,7 @@ def json_response(value, status=200, headers=None):
     response = werkzeug.wrappers.Response(body, status=status, headers=headers or {},
                                           content_type="application/json; charset=utf-8")
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"  # answers carry records: no cache keeps them
     return response
 
 
@@ -132,7 +135,10 @@ def select_database(httprequest):
 
 def open_registry(db):
     """The database's registry, up to date with the other processes' changes (revoked keys first)."""
-    registry = Registry(db)
+    try:
+        registry = Registry(db)
+    except (AttributeError, psycopg2.OperationalError, psycopg2.ProgrammingError):  # as odoo.http: not Odoo's
+        raise not_found("No such database: check the X-Odoo-Database header.")
     if left_to_odoo(db):
         raise not_found("This database does not serve JSON-2 (auth_apikeys is not installed there).")
     return registry.check_signaling()
@@ -140,11 +146,11 @@ def open_registry(db):
 
 def authenticate(httprequest, registry):
     """The CallKey of the bearer key: 401 without one or for anything else, 429 in a cooldown."""
-    match = BEARER.match(httprequest.headers.get("Authorization", ""))
-    if not match:
+    token = bearer_token(httprequest)
+    if token is None:
         raise unauthorized("User not authenticated, use an API Key with a Bearer Authorization header.")
     try:
-        return registry["res.users"]._check_bearer_key(match.group(1))
+        return registry["res.users"]._check_bearer_key(token)
     except LoginCooldownError as error:
         raise Json2Error(429, "werkzeug.exceptions.TooManyRequests", error.args[0],
                          {"Retry-After": str(error.seconds_left or 1)})
@@ -158,8 +164,9 @@ def call(db, call_key, model, method, ids, context, kwargs):
     """Run one method as the key's user; a recordset comes back as its ids."""
 
     def run(env):
+        _check_key(lambda: check_key_still_valid(env.cr, call_key))
         records = _records(env, model, method, ids, context)
-        _check_key(lambda: check_key_call(env.cr, call_key, model, method, (ids, context), kwargs))
+        check_key_may_call(call_key, model, method, (ids, context), kwargs)
         result = _bound(records, model, method, kwargs, ids)()
         return result.ids if isinstance(result, odoo.models.BaseModel) else result
 
@@ -208,7 +215,8 @@ def _records(env, model, method, ids, context):
         raise not_found("The model %s does not exist." % named(model, "asked for"))
     refuse_private_method(method)
     refuse_if_not_callable_remotely(model, method)
-    if not callable(getattr(type(env[model]), method, None)):
+    function = getattr(type(env[model]), method, None)
+    if not (inspect.isfunction(function) or inspect.ismethod(function)):
         raise not_found("The method %s of %s does not exist." % (named(method, "asked for"), named(model, "it")))
     if not (isinstance(ids, list) and all(_is_id(record_id) for record_id in ids)) and not _is_id(ids):
         raise unprocessable("ids must be a list of record ids.")
@@ -243,20 +251,22 @@ def serve(endpoint, httprequest, what, arguments):
         try:
             return endpoint(httprequest, **arguments)
         except Exception as exception:
-            return answer_error(exception, "%s %s" % (httprequest.method, what))
+            return answer_error(exception, "%s %s" % (httprequest.method, what), values_sent(httprequest))
 
 
-def answer_error(exception, what):
-    """The answer to `exception`, raised while serving `what`, and its line in the log."""
+def answer_error(exception, what, sent=()):
+    """The answer to `exception`, raised while serving `what`, and its line in the
+    log; Odoo's message for the user, unless it repeats one of the `sent` values."""
     if isinstance(exception, Json2Error):
         return _refused(exception, what)
+    message = _message(exception, sent)
     if isinstance(exception, MissingError):
-        return _refused(Json2Error(404, "odoo.exceptions.MissingError", _message(exception)), what)
+        return _refused(Json2Error(404, "odoo.exceptions.MissingError", message), what)
     if isinstance(exception, (AccessError, AccessDenied)):
         name = "odoo.exceptions." + type(exception).__name__
-        return _refused(Json2Error(403, name, _message(exception) or "Access Denied"), what)
+        return _refused(Json2Error(403, name, message or "Access Denied"), what)
     if isinstance(exception, (UserError, except_orm)):
-        return _refused(Json2Error(422, "odoo.exceptions." + type(exception).__name__, _message(exception)), what)
+        return _refused(Json2Error(422, "odoo.exceptions." + type(exception).__name__, message), what)
     if isinstance(exception, psycopg2.OperationalError) and exception.pgcode in \
             odoo.service.model.PG_CONCURRENCY_ERRORS_TO_RETRY:
         return _refused(Json2Error(409, "odoo.exceptions.ConcurrencyError",
@@ -275,7 +285,30 @@ def _refused(error, what):
     return error_response(error)
 
 
-def _message(exception):
-    """Odoo's own message for the user (its except_orm carry (message, value))."""
+def _message(exception, sent):
+    """Odoo's own message for the user (its except_orm carry (message, value)),
+    or a generic one if it repeats a value the client sent (a password, say)."""
     message = exception.name if isinstance(exception, except_orm) else (exception.args or [""])[0]
-    return message if isinstance(message, str) else ""
+    if not isinstance(message, str):
+        return ""
+    if any(value in message for value in sent):
+        return "The call was refused; Odoo's message is not repeated: it quotes a value of the request."
+    return message
+
+
+def values_sent(httprequest, limit=10000):
+    """The strings of the request body's values (not its keys: names) of 3 characters or more."""
+    try:
+        stack = [json.loads(httprequest.get_data().decode("utf-8"))]
+    except (ValueError, RecursionError):
+        return []
+    values, seen = [], 0
+    while stack and seen < limit:
+        value, seen = stack.pop(), seen + 1
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and len(value) >= 3:
+            values.append(value)
+    return values

@@ -32,6 +32,8 @@ def _create(records, vals_list):
 
 def _search_count(records, domain, limit=None):
     """Odoo 11 counts without a limit: 19.0's count stops at it."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ValueError("search_count: the limit must be a non-negative integer")
     count = records.search_count(domain)
     return count if limit is None else min(count, limit)
 

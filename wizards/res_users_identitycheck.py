@@ -7,7 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessDenied, UserError
 from odoo.http import request
 
-from ..request_layer.current_call import is_rpc_call
+from ..request_layer.current_call import current_api_key_id, is_rpc_call
 from ..request_layer.errors import LoginCooldownError
 
 IDENTITY_CHECK_SECONDS = 10 * 60  # a confirmed password is trusted this long, as in native Odoo
@@ -16,15 +16,16 @@ SESSION_KEY = "auth_apikeys.identity_checked"
 
 def remember_identity_checked(env):
     """Note in the web session that its user just typed their password."""
-    if request and not is_rpc_call():
+    if request and not is_rpc_call() and not current_api_key_id():
         request.session[SESSION_KEY] = {"db": env.cr.dbname, "uid": env.uid, "sid": request.session.sid,
                                         "at": time.time()}
 
 
 def identity_checked_recently(env):
     """True if this web session's user confirmed their password in it, on this
-    database, within ten minutes. Never over RPC, whatever cookie it sends."""
-    if not request or is_rpc_call():
+    database, within ten minutes. Never over RPC nor for a request a key
+    authenticated (a bearer route), whatever cookie it sends."""
+    if not request or is_rpc_call() or current_api_key_id():
         return False
     checked = request.session.get(SESSION_KEY)
     return (

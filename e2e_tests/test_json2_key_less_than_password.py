@@ -9,7 +9,7 @@ import pytest
 import json2
 from both_modes import server_in_both_modes
 from json2 import assert_error, ok
-from odoo_servers import ADMIN_UID, WebClient
+from odoo_servers import ADMIN_UID, JsonRpcError, WebClient
 
 any_server = server_in_both_modes("json2_invariant")
 AFTER, DURATION = 3, 30  # the login cooldown of this module's servers
@@ -164,3 +164,46 @@ def test_the_superuser_key_is_held_to_the_same_rules(any_server):
     assert_error(json2.call(any_server, key, "res.users", "write",
                             {"ids": [ADMIN_UID], "vals": {"password": "chosen-by-the-thief"}}), 403)
     assert_error(json2.call(any_server, key, "res.users", "_login", {}), 403)
+
+
+def test_a_key_cannot_change_where_a_password_reset_goes(any_server, holder):
+    """A reset link goes to the user's e-mail address: a key that set it would send itself the link, and
+    then the password (auth_signup's reset, found by a review). Refused over JSON-2 and XML-RPC alike."""
+    [partner_id] = any_server.admin("res.users", "read", [holder.uid], ["partner_id"])[0]["partner_id"][:1]
+    quiet = {"tracking_disable": True}
+    for model, ids, vals in [("res.users", [holder.uid], {"email": "thief@example.com"}),
+                             ("res.users", [holder.uid], {"login": "thief"}),
+                             ("res.partner", [partner_id], {"email": "thief@example.com"})]:
+        answer = json2.call(any_server, holder.key, model, "write", {"ids": ids, "vals": vals, "context": quiet})
+        assert "password reset" in assert_error(answer, 403, "odoo.exceptions.AccessError")
+        with pytest.raises(xmlrpc.client.Fault) as refused:
+            any_server.execute_kw(holder.uid, holder.key, model, "write", [ids, vals], {"context": quiet})
+        assert "password reset" in refused.value.faultString
+    [user] = any_server.admin("res.users", "read", [holder.uid], ["email", "login"])
+    assert user["email"] != "thief@example.com" and user["login"] == holder.login
+    # Another partner's address is the key's to change, as its user may.
+    [other] = ok(any_server, holder.key, "res.partner", "create", {"vals_list": {"name": "a customer"}})
+    assert ok(any_server, holder.key, "res.partner", "write", {"ids": [other], "vals": {"email": "c@example.com"}})
+
+
+def test_no_key_reads_the_passwords_typed_in_the_change_password_wizard(any_server):
+    """base's wizard keeps the typed passwords in its lines until its button succeeds (found by a review):
+    an administrator's read-only key reads them as empty, whatever the path."""
+    admin = WebClient(any_server)
+    admin.authenticate("admin", "admin")
+    demo_uid = any_server.admin("res.users", "search", [["login", "=", "demo"]])[0]
+    wizard = admin.call_kw("change.password.wizard", "create", [{"user_ids": [
+        (0, 0, {"user_id": demo_uid, "user_login": "demo", "new_passwd": "Typed-New-Password-42"}),
+        (0, 0, {"user_id": ADMIN_UID, "user_login": "admin", "new_passwd": ""})]}])
+    with pytest.raises(JsonRpcError):
+        admin.call_button("change.password.wizard", "change_password_button", [wizard])  # a line is empty
+    read_only = admin.new_api_key(ADMIN_UID, "admin", "admin's reports", access="read")
+    found = ok(any_server, read_only, "change.password.user", "search_read",
+               {"domain": [], "fields": ["user_login", "new_passwd"]})
+    assert found and all(not line["new_passwd"] for line in found)
+    answer = json2.call(any_server, read_only, "change.password.user", "search",
+                        {"domain": [["new_passwd", "like", "Typed"]]})
+    assert_error(answer, 403)
+    assert "Typed-New-Password-42" not in json2.call(any_server, read_only, "change.password.user", "read_group",
+                                                     {"domain": [], "fields": ["new_passwd"],
+                                                      "groupby": ["new_passwd"]}).text

@@ -1,6 +1,7 @@
 from . import res_users_apikeys
 from . import res_users_login_cooldown
 from . import res_users
+from . import res_partner
 from . import base
 from . import ir_config_parameter
 from . import ir_mail_server

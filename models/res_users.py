@@ -7,7 +7,7 @@ from odoo.exceptions import AccessDenied, AccessError
 from odoo.osv.expression import NEGATIVE_TERM_OPERATORS
 
 from ..request_layer.auth_rules import (
-    READ_ONLY_SCOPE, RPC_SCOPES, is_usable_credential, key_may_authenticate, looks_like_api_key,
+    READ_ONLY_SCOPE, RECOVERY_FIELDS, RPC_SCOPES, is_usable_credential, key_may_authenticate, looks_like_api_key,
 )
 from ..request_layer.current_call import (
     CallKey, current_api_key_user_id, door_rechecks_key, is_rpc_call, remote_address, set_current_api_key,
@@ -198,10 +198,15 @@ class ResUsers(models.Model):
     @api.multi
     def write(self, values):
         """A call authenticated by an API key never sets its own user's password
-        (nor its hash): a key must not become the password."""
+        (nor its hash), nor where a password reset goes: a key must not become
+        the password."""
         key_user_id = current_api_key_user_id()
-        if key_user_id and set(values) & set(USER_PRIVATE_FIELDS) and str(key_user_id) in map(str, self._ids):
-            raise AccessError(_("An API key cannot change the password of its user."))
+        if key_user_id and str(key_user_id) in map(str, self._ids):
+            if set(values) & set(USER_PRIVATE_FIELDS):
+                raise AccessError(_("An API key cannot change the password of its user."))
+            if set(values) & RECOVERY_FIELDS:
+                raise AccessError(_("An API key cannot change the login, e-mail address or sign-in accounts of "
+                                    "its user: they decide where a password reset goes."))
         if "active" in values:
             self.env["res.users.apikeys"]._distrust_rows()
         if "password" in values:

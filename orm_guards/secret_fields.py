@@ -25,6 +25,8 @@ from odoo.addons.base.res import res_users
 SECRET_FIELDS = {
     "res.partner": frozenset(["signup_token", "signup_url"]),  # auth_signup
     "ir.mail_server": frozenset(["smtp_pass"]),
+    # base's Change Password wizard keeps the typed passwords in its lines until its button succeeds.
+    "change.password.user": frozenset(["new_passwd"]),
     "fetchmail.server": frozenset(["password"]),  # fetchmail: the mailbox's password
     "iap.account": frozenset(["account_token"]),  # iap: spends the company's credits
     "website": frozenset(["google_management_client_secret"]),  # website: readable by anyone

@@ -7,6 +7,16 @@ import urllib.parse
 ERROR_KEYS = ["name", "message", "arguments", "context", "debug"]  # 19.0's error object, in its order
 
 
+def key_holder(server, description, read_only=False):
+    """A fresh internal user with a full-access key (`.key`), and with `read_only` a read-only one
+    (`.read_only`), made through the Preferences dialogs."""
+    user = server.logged_in_user()
+    user.key = user.web.new_api_key(user.uid, user.password, description)
+    if read_only:
+        user.read_only = user.web.new_api_key(user.uid, user.password, description + ", read only", access="read")
+    return user
+
+
 def request(server, path, body=None, key=None, database=None, headers=None, method="POST", raw=None,
             address=None):
     """Send one request to `server`; `body` is JSON-encoded unless `raw` (bytes) is given.

@@ -2,6 +2,8 @@
 the key's user, with every key rule; a web session reaches them only where no other site can send it;
 threaded and --workers=2."""
 import json
+import subprocess
+import time
 import urllib.parse
 
 import pytest
@@ -24,17 +26,16 @@ def any_server(request):
 
 @pytest.fixture(scope="module")
 def holder(any_server):
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "bearer routes")
-    user.read_only = user.web.new_api_key(user.uid, user.password, "bearer routes, read only", access="read")
+    user = json2.key_holder(any_server, "bearer routes", read_only=True)
     user.cookie = "session_id=%s" % next(c.value for c in user.web.cookies if c.name == "session_id")
     return user
 
 
-def http_route(server, path, key=None, method="POST", headers=None, form=None):
+def http_route(server, path, key=None, method="POST", headers=None, form=None, address=None):
     sent = dict(headers or {}, **{"Content-Type": "application/x-www-form-urlencoded" if form is not None else None})
     raw = urllib.parse.urlencode(form).encode() if form is not None else b""
-    return json2.request(server, path, key=key, method=method, database=False, headers=sent, raw=raw)
+    return json2.request(server, path, key=key, method=method, database=False, headers=sent, raw=raw,
+                         address=address)
 
 
 def json_route(server, path, key=None, headers=None, params=None):
@@ -117,3 +118,24 @@ def test_a_deleted_key_is_refused_at_the_next_request_in_every_process(any_serve
     user.web.delete_api_key(key_id, user.password)
     for _request in range(6):
         assert_error(http_route(any_server, "/test_bearer/whoami", key, method="GET"), 401)
+
+
+def test_expiry_and_the_login_cooldown_hold_on_bearer_routes(any_server):
+    user = json2.key_holder(any_server, "expires")
+    assert http_route(any_server, "/test_bearer/whoami", user.key, method="GET").status == 200
+    subprocess.run(["psql", "-qc", "UPDATE res_users_apikeys SET expiration_date = now() at time zone 'utc' "
+                    "WHERE user_id = %d" % user.uid, any_server.db], check=True)
+    deadline = time.time() + 15  # a process trusts a row it read for up to 10 s (a change made in SQL)
+    while http_route(any_server, "/test_bearer/whoami", user.key, method="GET", address="127.0.0.31").status != 401:
+        assert time.time() < deadline, "an expired key still reaches the route"
+        time.sleep(0.5)
+    fresh = json2.key_holder(any_server, "not verified yet")
+    any_server.set_param("auth_apikeys.login_cooldown_after", 3)
+    try:
+        for _attempt in range(3):
+            wrong = http_route(any_server, "/test_bearer/whoami", "0" * 40, method="GET", address="127.0.0.32")
+            assert_error(wrong, 401)
+        answer = http_route(any_server, "/test_bearer/whoami", fresh.key, method="GET", address="127.0.0.32")
+        assert "Too many failed logins" in assert_error(answer, 429) and int(answer.headers["Retry-After"]) > 0
+    finally:
+        any_server.set_param("auth_apikeys.login_cooldown_after", 100000)

@@ -15,10 +15,7 @@ any_server = server_in_both_modes("json2_calls")
 
 @pytest.fixture(scope="module")
 def holder(any_server):
-    """An internal user and a full-access key of theirs, made through the Preferences dialogs."""
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "JSON-2 client")
-    return user
+    return json2.key_holder(any_server, "JSON-2 client")
 
 
 def partner_name():

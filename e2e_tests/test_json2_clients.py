@@ -9,6 +9,7 @@ import pytest
 from odoo_json2 import JSON2Client
 from odoo_json2.exceptions import OdooAuthError, OdooValidationError
 
+import json2
 from both_modes import server_in_both_modes
 
 any_server = server_in_both_modes("json2_clients")
@@ -16,9 +17,7 @@ any_server = server_in_both_modes("json2_clients")
 
 @pytest.fixture(scope="module")
 def holder(any_server):
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "Odoo 19 client")
-    return user
+    return json2.key_holder(any_server, "Odoo 19 client")
 
 
 def odoo_client_lib(server, key):

@@ -11,10 +11,7 @@ any_server = server_in_both_modes("json2_doc")
 
 @pytest.fixture(scope="module")
 def holder(any_server):
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "docs")
-    user.read_only = user.web.new_api_key(user.uid, user.password, "docs, read only", access="read")
-    return user
+    return json2.key_holder(any_server, "docs", read_only=True)
 
 
 def document(server, key, path, method="GET"):

@@ -23,9 +23,7 @@ def short_cooldown(any_server):
 
 @pytest.fixture
 def holder(any_server):
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "stolen")
-    return user
+    return json2.key_holder(any_server, "stolen")
 
 
 def sql(server, query):

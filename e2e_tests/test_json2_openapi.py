@@ -21,10 +21,7 @@ CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,re
 
 @pytest.fixture(scope="module")
 def holder(any_server):
-    user = any_server.logged_in_user()
-    user.key = user.web.new_api_key(user.uid, user.password, "openapi")
-    user.read_only = user.web.new_api_key(user.uid, user.password, "openapi, read only", access="read")
-    return user
+    return json2.key_holder(any_server, "openapi", read_only=True)
 
 
 def openapi(server, key, models=None):

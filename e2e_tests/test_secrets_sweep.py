@@ -62,6 +62,7 @@ GROUPS = {
 NOT_SECRETS = {
     ("ir.config_parameter", "key"), ("ir.ui.view", "key"), ("website.page", "key"),
     ("res.users", "new_password"), ("website", "google_analytics_key"),
+    ("res.config.settings", "google_maps_api_key"),  # a browser key, sent to every visitor of the website
 }
 CREDENTIAL_WORDS = re.compile(r"(^|_)(secret|password|passwd|pwd|pass|token|key)(_|$)")
 

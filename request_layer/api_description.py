@@ -22,9 +22,8 @@ def index(env):
     models = []
     for model in readable_models(env):
         records = env[model]
-        try:
-            fields = records.fields_get(attributes=["string"])
-        except AccessError:  # its fields name records the user may not read (a selection of modules ...)
+        fields = fields_shown(records, ["string"])
+        if fields is None:
             continue
         models.append({"model": model, "name": records._description or model,
                        "fields": {name: {"string": field["string"]} for name, field in sorted(fields.items())},
@@ -34,14 +33,13 @@ def index(env):
 
 def model_document(env, model):
     """19.0's /doc-bearer/<model>.json, or None for a model the user may not read."""
-    if model not in readable_models(env):
+    if model not in env.registry or not may_read(env, model):
         return None
     records = env[model]
-    modules = _modules_of_fields(env, model)
-    try:
-        described = records.fields_get()
-    except AccessError:
+    described = fields_shown(records)
+    if described is None:
         return None
+    modules = _modules_of_fields(env, model)
     fields = {name: dict(field, module=modules.get(name, "base")) for name, field in sorted(described.items())}
     return {"model": model, "name": records._description or model, "doc": None, "fields": fields,
             "methods": {name: describe_method(records, name) for name in public_methods(records)}}
@@ -49,8 +47,20 @@ def model_document(env, model):
 
 def readable_models(env):
     """The models of the registry the user may read, by name."""
-    return sorted(name for name, model in env.registry.models.items()
-                  if not model._abstract and env[name].check_access_rights("read", raise_exception=False))
+    return sorted(name for name in env.registry.models if may_read(env, name))
+
+
+def may_read(env, model):
+    return not env.registry[model]._abstract and env[model].check_access_rights("read", raise_exception=False)
+
+
+def fields_shown(records, attributes=None):
+    """`fields_get` as the user sees it, or None where it names records the user may not read (a selection of
+    modules ...): such a model is left out."""
+    try:
+        return records.fields_get(attributes=attributes)
+    except AccessError:
+        return None
 
 
 def public_methods(records):

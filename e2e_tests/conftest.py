@@ -2,6 +2,7 @@
 import pytest
 
 from odoo_servers import APPS_TEMPLATE_DB, OdooServer, copy_template
+from smtp_server import SmtpServer
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +22,15 @@ def apps_server():
     odoo = OdooServer(copy_template("e2e", APPS_TEMPLATE_DB))
     yield odoo
     odoo.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp():
+    """A real SMTP server on 127.0.0.1 that keeps what it receives (smtp_server.py); send a
+    server's e-mails there with smtp_server.point_odoo_at(server, smtp). Shared by the session:
+    a test clears it or waits for its own message, and leaves it started and not refusing."""
+    with SmtpServer() as smtp_server:
+        yield smtp_server
 
 
 @pytest.fixture

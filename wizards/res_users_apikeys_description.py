@@ -23,7 +23,7 @@ class ResUsersApikeysDescription(models.TransientModel):
 
     name = fields.Char("Description", required=True, help="What the key is for, e.g. the script or service using it")
     user_id = fields.Many2one(
-        "res.users", "For user", required=True, readonly=True, default=lambda self: self.env.user,
+        "res.users", "For user", required=True, readonly=True, default=lambda self: self.env.user, ondelete="cascade",
         help="Who the key belongs to: yourself, or for administrators an integration user",
     )
     access = fields.Selection(

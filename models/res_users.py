@@ -125,10 +125,16 @@ class ResUsers(models.Model):
         verified = verified_key(cls.pool.db_name, key)
         if verified:
             return CallKey(verified[0], verified[1], verified[2] == READ_ONLY_SCOPE, True)
+        return cls._checked_call_key(key)
+
+    @classmethod
+    def _checked_call_key(cls, key, uid=None):
+        """The CallKey of the valid `key` (of `uid` if given), its row read and its use
+        recorded in a transaction of its own; else None."""
         with cls.pool.cursor() as cr:
             keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
             match = keys._match(key, RPC_SCOPES)
-            if not match:
+            if not match or uid not in (None, match[1]):
                 return None
             keys._record_use(match[0])
         return CallKey(match[0], match[1], match[2] == READ_ONLY_SCOPE, False)
@@ -174,13 +180,10 @@ class ResUsers(models.Model):
             # The hot path: no query here; the call re-checks the key after Odoo's signaling check.
             set_current_api_key(CallKey(verified[0], uid, verified[2] == READ_ONLY_SCOPE, True))
             return True
-        with cls.pool.cursor() as cr:
-            keys = api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys"]
-            match = keys._match(key, RPC_SCOPES)
-            if not match or match[1] != uid:
-                return False
-            keys._record_use(match[0])
-        set_current_api_key(CallKey(match[0], uid, match[2] == READ_ONLY_SCOPE, False))
+        call_key = cls._checked_call_key(key, uid)
+        if not call_key:
+            return False
+        set_current_api_key(call_key)
         return True
 
     @classmethod

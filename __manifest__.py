@@ -1,7 +1,7 @@
 {
     "name": "API Keys",
     "summary": "Per-user API keys for XML-RPC and JSON-RPC, as in Odoo 14+",
-    "version": "11.0.1.1.0",
+    "version": "11.0.1.2.0",
     "category": "Extra Tools",
     "license": "LGPL-3",
     "author": "auth_apikeys contributors",
@@ -15,6 +15,7 @@
         "data/ir_cron_data.xml",
         "data/res_groups_data.xml",
         "views/res_users_apikeys_views.xml",
+        "views/res_users_apikeys_event_views.xml",
         "views/res_users_views.xml",
         "views/res_groups_views.xml",
         "views/doc_templates.xml",

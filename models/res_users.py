@@ -18,6 +18,7 @@ from .res_users_apikeys import verified_key
 from .res_users_login_cooldown import remembered_cooldown
 
 _logger = logging.getLogger(__name__)
+EVENTS_SHOWN = 20  # in Preferences; Settings > Users > API Key Events has them all
 
 
 class ResUsers(models.Model):
@@ -33,11 +34,15 @@ class ResUsers(models.Model):
         "res.users.apikeys", "user_id", string="API Keys", compute="_compute_api_key_ids",
         search="_search_api_key_ids",
     )
+    api_key_event_ids = fields.One2many(
+        "res.users.apikeys.event", "user_id", string="API Key Events", compute="_compute_api_key_event_ids",
+        help="The latest events of the user's keys",
+    )
 
     def __init__(self, pool, cr):
         """Let users read their own key list from the Preferences dialog."""
         super(ResUsers, self).__init__(pool, cr)
-        type(self).SELF_READABLE_FIELDS = type(self).SELF_READABLE_FIELDS + ["api_key_ids"]
+        type(self).SELF_READABLE_FIELDS = type(self).SELF_READABLE_FIELDS + ["api_key_ids", "api_key_event_ids"]
 
     # -- The credentials of an RPC call: common.authenticate / common.login --
 
@@ -212,6 +217,8 @@ class ResUsers(models.Model):
                                     "its user: they decide where a password reset goes."))
         if "active" in values:
             self.env["res.users.apikeys"]._distrust_rows()
+            if not values["active"]:
+                self._delete_api_keys("user_archived")
         if "password" in values:
             return self._write_password_hashed(values)
         return super(ResUsers, self).write(values)
@@ -248,9 +255,15 @@ class ResUsers(models.Model):
 
     @api.multi
     def unlink(self):
-        """Their keys go with them (ON DELETE CASCADE): every process re-reads the rows it trusted."""
-        self.env["res.users.apikeys"]._distrust_rows()
+        """Their keys go with them, recorded in the audit trail."""
+        self._delete_api_keys("user_deleted")
         return super(ResUsers, self).unlink()
+
+    @api.multi
+    def _delete_api_keys(self, how):
+        """An archived or deleted user's keys are deleted, never to come back with the user."""
+        keys = self.env["res.users.apikeys"].sudo().search([("user_id", "in", self.ids)])
+        keys._delete(how, self.env.user)
 
     def _register_hook(self):
         """Odoo 11 joins the target of an auto_join field in SQL, past res.users'
@@ -270,6 +283,12 @@ class ResUsers(models.Model):
         keys = self.env["res.users.apikeys"]
         for user in self:
             user.api_key_ids = keys.search([("user_id", "=", user.id)])
+
+    def _compute_api_key_event_ids(self):
+        """The latest events the reader may see (record rules) of the user's keys."""
+        events = self.env["res.users.apikeys.event"]
+        for user in self:
+            user.api_key_event_ids = events.search([("user_id", "=", user.id)], limit=EVENTS_SHOWN)
 
     def _search_api_key_ids(self, operator, value):
         """Users holding (or not) the keys that `operator` and `value` select, as

@@ -11,7 +11,6 @@ from psycopg2.extensions import TransactionRollbackError
 
 from odoo import _, api, fields, models, SUPERUSER_ID
 from odoo.exceptions import AccessError, MissingError, UserError
-from odoo.osv import expression
 from odoo.tools.lru import LRU
 
 from ..request_layer.auth_rules import READ_ONLY_SCOPE, RPC_SCOPES
@@ -46,6 +45,13 @@ CACHE_TOKEN = ("auth_apikeys", "trusted rows")  # its entry in the registry's ca
 # one write a minute per key keeps the hot path cheap and rows uncontended.
 _use_recorded_at = LRU(8192)
 LAST_USE_INTERVAL = 60  # seconds
+# (database, key id, address) -> when this process last saw the key used from the
+# address: the audit trail records a key's first use from an address each day.
+_addresses_seen = LRU(8192)
+ADDRESS_INTERVAL = 86400  # seconds
+EXPIRY_WARNINGS = (7, 1)  # days before a key expires that its user is warned
+# A warning due less than this after the key was made is not sent: its user just chose that lifetime.
+WARNING_MARGIN = timedelta(hours=1)
 
 
 def _cache_key(dbname, key):
@@ -90,6 +96,7 @@ def _forget_row(dbname, key_id):
 
 class ResUsersApikeys(models.Model):
     _name = "res.users.apikeys"
+    _inherit = ["auth_apikeys.unreadable.as.missing"]
     _description = "User API Key"
     _auto = False  # the table is made in init(): its `key` hash column must stay out of the ORM
     _order = "create_date desc, id desc"
@@ -127,7 +134,8 @@ class ResUsersApikeys(models.Model):
                 ADD COLUMN IF NOT EXISTS expiration_date timestamp without time zone,
                 ADD COLUMN IF NOT EXISTS last_used_at timestamp without time zone,
                 ADD COLUMN IF NOT EXISTS last_used_ip varchar,
-                ADD COLUMN IF NOT EXISTS creator_id integer REFERENCES res_users(id) ON DELETE SET NULL;
+                ADD COLUMN IF NOT EXISTS creator_id integer REFERENCES res_users(id) ON DELETE SET NULL,
+                ADD COLUMN IF NOT EXISTS expiry_warned_days integer;
             """.format(size=INDEX_SIZE)
         )
 
@@ -147,7 +155,13 @@ class ResUsersApikeys(models.Model):
         It belongs to `user` (administrators make keys for integration users)
         or to the current user; `expiration_date` (UTC) must respect the
         owner's groups, see _check_expiration_date."""
-        owner = user or self.env.user
+        key, key_id = self._make(scope, name, expiration_date, user or self.env.user)
+        self.env["res.users.apikeys.event"].sudo()._record_made(self.sudo().browse(key_id), self.env.user)
+        return key
+
+    @api.model
+    def _make(self, scope, name, expiration_date, owner):
+        """Check who may make the key, make it and return it with its id."""
         if owner.id != self.env.uid and not self._by_administrator():
             raise AccessError(_("Only administrators can make API keys for other users."))
         self._check_expiration_date(owner, expiration_date)
@@ -166,7 +180,7 @@ class ResUsersApikeys(models.Model):
             key_id, owner.login, owner.id, self.env.user.login, self.env.uid, remote_address(),
             scope or "all", expiration_date or "never",
         )
-        return key
+        return key, key_id
 
     @api.model
     def _check_expiration_date(self, owner, expiration_date):
@@ -189,45 +203,6 @@ class ResUsersApikeys(models.Model):
         """Administrators (Settings access) manage everyone's keys, free of the duration limits."""
         return self.env.user.has_group("base.group_system")
 
-    # -- An id the caller cannot read answers as one that does not exist, by every route --
-
-    @api.multi
-    def exists(self):
-        """Odoo 11 reads the table itself here, past the record rules: whatever
-        tells existing from deleted records (read, name_get, copy, export ...)
-        would tell which key ids exist."""
-        existing = super(ResUsersApikeys, self).exists()
-        if self.env.uid == SUPERUSER_ID or not existing:
-            return existing
-        readable = existing & self._readable_by_the_caller(existing)
-        # as Odoo 11 marks deleted records, so that reading them fails the same way
-        self.env.cache.set_failed(existing - readable, self._fields.values(),
-                                  MissingError(_("Record does not exist or has been deleted.")))
-        return readable
-
-    @api.model
-    def _readable_by_the_caller(self, records):
-        """The subset of `records` that the record rules let the caller read."""
-        if not self.check_access_rights("read", raise_exception=False):
-            return self.browse()
-        domain = self.env["ir.rule"]._compute_domain(self._name, "read") or []
-        return self.browse(records.sudo().search(expression.AND([domain, [("id", "in", records.ids)]])).ids)
-
-    @api.multi
-    def get_metadata(self):
-        """Only of keys the caller may read (Odoo 11 reads any row)."""
-        readable = self.exists()
-        return super(ResUsersApikeys, readable).get_metadata() if readable else []
-
-    def _check_record_rules_result_count(self, result_ids, operation):
-        """Odoo 11 tells ids hidden by the record rules from deleted ones: answer for them as for deleted ones."""
-        if self.env.uid == SUPERUSER_ID or set(self.ids) <= set(result_ids):
-            return super(ResUsersApikeys, self)._check_record_rules_result_count(result_ids, operation)
-        if operation not in ("read", "unlink"):  # Odoo 11's own words for deleted records
-            raise MissingError(_("Missing document(s)") + ":" + _(
-                "One of the documents you are trying to access has been deleted, please try again after refreshing."))
-        return None
-
     @api.model
     def _check_credentials(self, scope, key):
         """Return the id of the active user who owns the unexpired `key` for `scope`, or None."""
@@ -248,6 +223,7 @@ class ResUsersApikeys(models.Model):
                 _verified_keys[_cache_key(dbname, key)] = (key_id, hashed)
                 _verified_rows[(dbname, key_id)] = (user_id, scope, hashed)
                 return key_id, user_id, scope
+        self.env["res.users.apikeys.revoked"]._recognise(key)
         return None
 
     @api.model
@@ -296,9 +272,25 @@ class ResUsersApikeys(models.Model):
 
     @api.multi
     def unlink(self):
-        """Whoever deletes keys (the trash button, rotation, the superuser), every process forgets them."""
-        self._distrust_rows()
+        """Keys deleted by server code, e.g. the superuser's (see _delete)."""
+        self._note_deletion("server_code", self.env.user)
         return super(ResUsersApikeys, self).unlink()
+
+    @api.multi
+    def _delete(self, how, actor):
+        """Delete keys `how` (Preferences, rotation, clean-up ...), by `actor`."""
+        self._note_deletion(how, actor)
+        return super(ResUsersApikeys, self).unlink()
+
+    @api.multi
+    def _note_deletion(self, how, actor):
+        """However keys are deleted, every process forgets them; the audit trail
+        records how and by whom, and their hashes are kept a while, so that
+        one presented again is recognised."""
+        if self:
+            self._distrust_rows()
+            self.env["res.users.apikeys.revoked"]._keep(self.ids)
+            self.env["res.users.apikeys.event"].sudo()._record_deleted(self.sudo().exists(), how, actor)
 
     def _fetch_valid(self, scopes, condition, value):
         """Rows (id, user_id, scope, key hash, expiry) of unexpired keys of active users meeting `condition`."""
@@ -316,7 +308,9 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _record_use(self, key_id):
-        """Note when and from where the key last authenticated, at most once a minute."""
+        """Note when and from where the key last authenticated, at most once a minute,
+        and, in the audit trail, its first use from an address each day."""
+        self._note_address(key_id)
         if not use_due(self.env.cr.dbname, key_id):
             return
         _use_recorded_at[(self.env.cr.dbname, key_id)] = time.time()
@@ -336,16 +330,49 @@ class ResUsersApikeys(models.Model):
             )
 
     @api.model
+    def _note_address(self, key_id):
+        """In memory on every call; a transaction of its own once a day per key and address."""
+        address, dbname = remote_address(), self.env.cr.dbname
+        if time.time() - _addresses_seen.get((dbname, key_id, address), 0) < ADDRESS_INTERVAL:
+            return
+        _addresses_seen[(dbname, key_id, address)] = time.time()
+        with self.env.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys.event"]._record_use(key_id, address)
+
+    @api.model
     def _gc_expired(self):
-        """Daily scheduled action: delete expired keys."""
+        """Daily scheduled action: delete expired keys, telling their users."""
+        self.env.cr.execute("SELECT id FROM res_users_apikeys WHERE expiration_date <= (now() at time zone 'utc')")
+        expired = self.browse([row[0] for row in self.env.cr.fetchall()])
+        expired._delete("cleanup", None)
+        _logger.info("Deleted %s expired API key(s) %s", len(expired), expired.ids)
+        return len(expired)
+
+    @api.model
+    def _warn_of_expiry(self):
+        """Scheduled action, hourly: warn users 7 days and 1 day before a key expires. A
+        warning whose time had passed when the key was made (or came within the hour)
+        is not sent; of two due at once (the action did not run for days), only the nearer one."""
         self.env.cr.execute(
-            "DELETE FROM res_users_apikeys WHERE expiration_date <= (now() at time zone 'utc') RETURNING id"
+            """
+            SELECT id, create_date, expiration_date, expiry_warned_days FROM res_users_apikeys
+             WHERE expiration_date > (now() at time zone 'utc')
+               AND expiration_date <= (now() at time zone 'utc') + %s * interval '1 day'
+            """,
+            [max(EXPIRY_WARNINGS)],
         )
-        deleted = [row[0] for row in self.env.cr.fetchall()]
-        _logger.info("Deleted %s expired API key(s) %s", len(deleted), deleted)
-        if deleted:
-            self._distrust_rows()
-        return len(deleted)
+        now = datetime.utcnow()
+        for key_id, made, expires, warned in self.env.cr.fetchall():
+            made, expires = fields.Datetime.from_string(made), fields.Datetime.from_string(expires)
+            due = [days for days in EXPIRY_WARNINGS if made + WARNING_MARGIN < expires - timedelta(days=days) <= now
+                   and (warned is None or days < warned)]
+            if due:
+                self._warn_one(key_id, min(due))
+
+    @api.model
+    def _warn_one(self, key_id, days):
+        self.env.cr.execute("UPDATE res_users_apikeys SET expiry_warned_days = %s WHERE id = %s", [days, key_id])
+        self.env["res.users.apikeys.event"].sudo()._record_expiry_warning(self.sudo().browse(key_id), days)
 
     # -- Rotation over RPC: called with the key being replaced as the credential --
 
@@ -359,17 +386,20 @@ class ResUsersApikeys(models.Model):
             raise UserError(_("The name of a key must be a string."))
         current = self._calling_key()
         readable = current.sudo()  # the caller holds this key, whatever access rights their groups give
-        new_key = self._generate(readable.scope, name or readable.name, self._rotated_expiration_date(readable))
+        new_key, new_id = self._make(readable.scope, name or readable.name, self._rotated_expiration_date(readable),
+                                     self.env.user)
+        events = self.env["res.users.apikeys.event"].sudo()
+        events._record_rotated(self.sudo().browse(new_id), readable, self.env.user)
         _logger.info("API key #%s of %s (#%s) rotated from %s", current.id, self.env.user.login, self.env.uid,
                      remote_address())
         if revoke:
-            current._remove()
+            current._remove("rotation")
         return new_key
 
     @api.model
     def revoke_current(self):
         """Delete the calling key."""
-        self._calling_key()._remove()
+        self._calling_key()._remove("revoke_current")
         return True
 
     @api.model
@@ -401,10 +431,11 @@ class ResUsersApikeys(models.Model):
         return self._remove()
 
     @api.multi
-    def _remove(self):
+    def _remove(self, how=None):
         """Delete keys: the owner's own, or any for an administrator. Read as
         superuser, so that users outside the internal group (portal users)
-        can delete their own keys too."""
+        can delete their own keys too. `how` defaults to Preferences for
+        one's own keys, an administrator for another's."""
         keys = self.sudo().exists()
         if not self._by_administrator():
             keys = keys.filtered(lambda key: key.user_id == self.env.user)
@@ -415,5 +446,7 @@ class ResUsersApikeys(models.Model):
                 "API key #%s of %s (#%s) deleted by %s (#%s) from %s",
                 key.id, key.user_id.login, key.user_id.id, self.env.user.login, self.env.uid, remote_address(),
             )
-        keys.unlink()
+        own = keys.filtered(lambda key: key.user_id == self.env.user)
+        own._delete(how or "preferences", self.env.user)
+        (keys - own)._delete(how or "administrator", self.env.user)
         return self.env["res.users"]._action_back_to_api_keys()

@@ -128,6 +128,7 @@ class ResUsersLoginCooldown(models.Model):
                 dict(settings, address=address),
             )
             _remember(self.env.cr.dbname, address, settings["duration"])
+            self.env["res.users.apikeys.event"]._record_cooldown(address, failures)
             _logger.warning(
                 "Login cooldown: %s failed %s times within %ss, refused for %ss",
                 address, settings["after"], settings["window"], settings["duration"],

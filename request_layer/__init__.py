@@ -9,8 +9,11 @@
 - ``malformed_requests``, ``client_errors``: plain answers, no traceback, no echo.
 - ``master_password``: guessing it counted per address.
 - ``safe_logging``: one line per record, no credential in a failed query.
+- ``after_response``: security e-mails leave once the request is over.
 """
-from . import bearer_routes, client_errors, malformed_requests, master_password, rpc_patches, safe_logging
+from . import (
+    after_response, bearer_routes, client_errors, malformed_requests, master_password, rpc_patches, safe_logging,
+)
 
 
 def apply():
@@ -21,3 +24,4 @@ def apply():
     client_errors.apply()
     safe_logging.apply()
     bearer_routes.apply()
+    after_response.apply()

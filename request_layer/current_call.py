@@ -105,6 +105,19 @@ def take_distrusted_rows():
     return distrusted
 
 
+def notices_queued_for(dbname):
+    """Called when this thread queues a security e-mail for `dbname` (see after_response)."""
+    if not hasattr(_call, "notices_for"):
+        _call.notices_for = set()
+    _call.notices_for.add(dbname)
+
+
+def take_databases_with_notices():
+    """The databases this thread queued security e-mails for since it last asked."""
+    databases, _call.notices_for = getattr(_call, "notices_for", set()), set()
+    return databases
+
+
 def left_to_odoo(dbname):
     """True for a database whose registry has loaded without this addon. The addon
     is loaded server-wide (README), so its patches see every database's calls:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make screenshots`: the documentation's screenshots (docs/01-preferences.png ...
-# docs/08-json2-doc.png), taken by the browser test as it walks through
+# docs/09-api-key-events.png), taken by the browser test as it walks through
 # the key lifecycle in headless Chromium. A failing step fails the command.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)

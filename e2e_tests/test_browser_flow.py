@@ -2,7 +2,7 @@
 Odoo 11 web client the way the Odoo 15 book describes native API keys.
 
 With AUTH_APIKEYS_SCREENSHOTS set to a folder (devenv/screenshots.sh), the
-same steps save the documentation's screenshots there, 01- to 08-."""
+same steps save the documentation's screenshots there, 01- to 09-."""
 import json
 import os
 import subprocess
@@ -279,3 +279,29 @@ def test_the_json2_documentation_is_for_settings_users_only(server, owner):
     with pytest.raises(urllib.error.HTTPError) as refused:
         client.opener.open(server.url + "/doc")
     assert refused.value.code == 403
+
+
+def test_browser_users_and_administrators_read_the_key_events(server, web, owner):
+    """Preferences lists the latest events of one's own keys; Settings > Users & Companies > API Key Events
+    lists everyone's, for administrators, with its filters."""
+    description = "Nightly export %s" % uuid.uuid4().hex[:4]
+    key = make_key(server, owner, description)
+    server.execute_kw(owner.uid, key, "res.partner", "search_count", [[]])
+    key_id = server.admin("res.users.apikeys", "search", [("user_id", "=", owner.uid)])[0]
+    admin = WebClient(server)
+    admin.authenticate("admin", "admin")
+    admin.delete_api_key(key_id, "admin")
+
+    web.login(owner.login, owner.password)
+    events = web.open_account_security().locator("[name=api_key_event_ids] .o_data_row")
+    expect(events.filter(has_text=description)).to_have_count(3)
+    expect(events.filter(has_text="By an administrator")).to_have_count(1)
+
+    web.login("admin", "admin")
+    web.page.click("a[data-menu-xmlid='base.menu_administration']")
+    web.page.click("a[data-menu-xmlid='auth_apikeys.menu_res_users_apikeys_event']")
+    rows = web.page.locator(".o_list_view .o_data_row", has_text=description)
+    expect(rows).to_have_count(3)
+    for event in ("Made", "Used from an address", "Deleted"):
+        expect(rows.filter(has_text=event)).to_have_count(1)
+    web.shot("09-api-key-events")

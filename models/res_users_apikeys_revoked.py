@@ -1,6 +1,10 @@
 """Keys deleted or expired in the last 90 days, kept by their hash alone, so
 that one presented again is recognised: a forgotten script, or an attacker
 who copied it. Never by the index alone: anyone can forge 8 hex characters."""
+import contextlib
+
+from psycopg2.extensions import TransactionRollbackError
+
 from odoo import api, models
 
 from .res_users_apikeys import INDEX_SIZE, KEY_CRYPT_CONTEXT
@@ -68,15 +72,24 @@ class ResUsersApikeysRevoked(models.AbstractModel):
 
     @api.model
     def _sound_alarm(self, key_id):
-        self.env.cr.execute(
-            """
-            UPDATE res_users_apikeys_revoked SET alarm_on = now() at time zone 'utc'
-             WHERE key_id = %s AND (alarm_on IS NULL OR alarm_on < (now() at time zone 'utc') - interval '1 day')
-            RETURNING key_id, user_id, name, created_on, revoked_on
-            """,
-            [key_id],
-        )
-        row = self.env.cr.dictfetchone()
+        """Once a day per key. Concurrent presentations neither wait for each other nor
+        fail (a failure would tell the caller the key once existed): the one that
+        takes the row sounds the alarm, the others find it locked or just updated."""
+        row = None
+        with contextlib.suppress(TransactionRollbackError), self.env.cr.savepoint():
+            self.env.cr.execute(
+                """
+                UPDATE res_users_apikeys_revoked SET alarm_on = now() at time zone 'utc'
+                 WHERE key_id IN (SELECT key_id FROM res_users_apikeys_revoked
+                                   WHERE key_id = %s AND (alarm_on IS NULL
+                                         OR alarm_on < (now() at time zone 'utc') - interval '1 day')
+                                     FOR UPDATE SKIP LOCKED)
+                RETURNING key_id, user_id, name, created_on, revoked_on
+                """,
+                [key_id],
+                log_exceptions=False,
+            )
+            row = self.env.cr.dictfetchone()
         if row:
             self.env["res.users.apikeys.event"]._record_revoked_key_used(row)
 
@@ -84,6 +97,7 @@ class ResUsersApikeysRevoked(models.AbstractModel):
     def _forget_old(self):
         """Part of the daily clean-up: hashes are kept for KEPT_DAYS."""
         self.env.cr.execute(
-            "DELETE FROM res_users_apikeys_revoked WHERE revoked_on <= (now() at time zone 'utc') - %s * interval '1 day'",
+            "DELETE FROM res_users_apikeys_revoked"
+            " WHERE revoked_on <= (now() at time zone 'utc') - %s * interval '1 day'",
             [KEPT_DAYS],
         )

@@ -22,6 +22,7 @@ BATCH = 100  # notices one run sends at most: the scheduled action sends the res
 
 class ResUsersApikeysNotice(models.Model):
     _name = "res.users.apikeys.notice"
+    _inherit = ["auth_apikeys.unreadable.as.missing"]
     _description = "API Key E-mail"
     _order = "id"
     _rec_name = "subject"

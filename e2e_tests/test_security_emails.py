@@ -119,8 +119,8 @@ def test_an_smtp_outage_neither_fails_nor_slows_a_key_and_the_email_follows(odoo
 def wait_for_an_attempt(odoo, email_to, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        notices = odoo.admin("res.users.apikeys.notice", "search_read", [("email_to", "=like", email_to),
-                                                                        ("attempts", ">", 0)], ["state", "attempts"])
+        domain = [("email_to", "=like", email_to), ("attempts", ">", 0)]
+        notices = odoo.admin("res.users.apikeys.notice", "search_read", domain, ["state", "attempts"])
         if notices:
             return notices[0]
         time.sleep(0.2)

@@ -6,7 +6,6 @@ import uuid
 import pytest
 
 
-
 def send(smtp, to=("alice@example.com", "bob@example.com"), body="Clé révoquée.\n"):
     """Send one message to `smtp` as Odoo would (quoted-printable UTF-8); its unique subject."""
     subject = "Votre clé %s" % uuid.uuid4().hex[:8]

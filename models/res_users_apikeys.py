@@ -16,6 +16,7 @@ from odoo.tools.lru import LRU
 from ..request_layer.auth_rules import READ_ONLY_SCOPE, RPC_SCOPES
 from ..request_layer.current_call import current_api_key_id, distrust_rows_once_committed, remote_address
 from ..wizards.res_users_identitycheck import check_identity
+from .res_users_apikeys_event import ADDRESSES_A_DAY
 
 _logger = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ LAST_USE_INTERVAL = 60  # seconds
 # address: the audit trail records a key's first use from an address each day.
 _addresses_seen = LRU(8192)
 ADDRESS_INTERVAL = 86400  # seconds
+# (database, key id, day) -> how many addresses this process saw the key used from that day.
+_addresses_noted = LRU(8192)
 EXPIRY_WARNINGS = (7, 1)  # days before a key expires that its user is warned
 # A warning due less than this after the key was made is not sent: its user just chose that lifetime.
 WARNING_MARGIN = timedelta(hours=1)
@@ -331,11 +334,16 @@ class ResUsersApikeys(models.Model):
 
     @api.model
     def _note_address(self, key_id):
-        """In memory on every call; a transaction of its own once a day per key and address."""
+        """In memory on every call; a transaction of its own once a day per key and
+        address, for ADDRESSES_A_DAY addresses a day per key at most."""
         address, dbname = remote_address(), self.env.cr.dbname
         if time.time() - _addresses_seen.get((dbname, key_id, address), 0) < ADDRESS_INTERVAL:
             return
         _addresses_seen[(dbname, key_id, address)] = time.time()
+        today = (dbname, key_id, datetime.utcnow().date())
+        _addresses_noted[today] = _addresses_noted.get(today, 0) + 1
+        if _addresses_noted[today] > ADDRESSES_A_DAY:  # the trail records no more today: spare the transaction
+            return
         with self.env.registry.cursor() as cr:
             api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys.event"]._record_use(key_id, address)
 

@@ -6,6 +6,7 @@ superuser) makes, edits or deletes one; they keep the key's id and
 description, not a foreign key, so that they outlive it. An event that
 concerns its user also e-mails them (res.users.apikeys.notice)."""
 import logging
+import re
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
@@ -37,9 +38,16 @@ HOWS = [
 # The columns _insert may fill: an event is only ever written from these values.
 COLUMNS = ("event", "how", "key_id", "key_name", "key_created_on", "user_id", "user_login", "actor_id", "address",
            "scope", "expiration_date", "previous_key_id", "previous_key_name", "attempts")
-ADDRESSES_A_DAY = 100  # "used from an address" events recorded per key and day, at most
+ADDRESSES_A_DAY = 20  # "used from an address" events recorded per key and day, at most
 # Deletions that the key's user did not do themself, and which they are told about.
 TOLD_DELETIONS = ("administrator", "server_code", "cleanup")
+# E-mails about one user's keys, per hour at most (the revoked-key alarm has its own bound, once a day
+# per key): a key holder rotating in a loop cannot flood its owner, or the administrators.
+EMAILS_AN_HOUR = 10
+# What a value printed in an e-mail cannot contain: line breaks and other control characters would
+# let a key's description, or a user's name, add lines that look like the server's own.
+NOT_PRINTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+PRINTED_LENGTH = 200
 
 
 class ResUsersApikeysEvent(models.Model):
@@ -64,19 +72,21 @@ class ResUsersApikeysEvent(models.Model):
     previous_key_id = fields.Integer("Replaces key ID", readonly=True, group_operator=False)
     previous_key_name = fields.Char("Replaces key", readonly=True)
     attempts = fields.Integer("Failed attempts", readonly=True, group_operator=False)
+    emailed = fields.Boolean("E-mailed", readonly=True, help="Whether the key's user (or the administrators) "
+                             "were e-mailed about it")
 
-    # -- Nobody changes the trail through the ORM --
+    # -- Nobody changes the trail through the ORM: these refuse, by design, and never reach Odoo's --
 
     @api.model
-    def create(self, values):
+    def create(self, values):  # pylint: disable=method-required-super
         raise AccessError(_("API key events are recorded by the server only."))
 
     @api.multi
-    def write(self, values):
+    def write(self, values):  # pylint: disable=method-required-super
         raise AccessError(_("API key events cannot be changed."))
 
     @api.multi
-    def unlink(self):
+    def unlink(self):  # pylint: disable=method-required-super
         raise AccessError(_("API key events cannot be deleted; old ones are forgotten by a scheduled action."))
 
     @api.model
@@ -179,6 +189,13 @@ class ResUsersApikeysEvent(models.Model):
     def _tell_owner(self, with_administrators=False, **details):
         """E-mail the key's user (the administrators if they have no address), each in their language."""
         self.ensure_one()
+        sent = self._emails_this_hour()
+        if not with_administrators and sent >= EMAILS_AN_HOUR:
+            _logger.info("API key event #%s not e-mailed: %s e-mails this hour about keys of %s already",
+                         self.id, sent, self.user_login)
+            return
+        self.env.cr.execute("UPDATE res_users_apikeys_event SET emailed = true WHERE id = %s", [self.id])
+        details["last_this_hour"] = not with_administrators and sent == EMAILS_AN_HOUR - 1
         recipients = self.user_id.filtered("email")
         if with_administrators or not recipients:
             recipients |= self._administrators()
@@ -186,14 +203,29 @@ class ResUsersApikeysEvent(models.Model):
             notice = self.sudo().with_context(lang=recipient.lang)._compose(recipient, **details)
             self.env["res.users.apikeys.notice"]._queue(recipient.email, *notice)
 
+    @api.multi
+    def _emails_this_hour(self):
+        """E-mails about keys of this event's user in the last hour."""
+        self.env.cr.execute(
+            """
+            SELECT count(*) FROM res_users_apikeys_event
+             WHERE user_login = %s AND emailed AND event != 'revoked_key_used'
+               AND create_date > (now() at time zone 'utc') - interval '1 hour'
+            """,
+            [self.user_login],
+        )
+        return self.env.cr.fetchone()[0]
+
     @api.model
     def _administrators(self):
         return self.env.ref("base.group_system").sudo().users.filtered(lambda user: user.active and user.email)
 
     @api.multi
-    def _compose(self, recipient, revoked_on=None, days_left=None):
+    def _compose(self, recipient, revoked_on=None, days_left=None, last_this_hour=False):
         """(subject, body) of the e-mail telling `recipient` of this event, in the context's language.
-        It names the key by its description and creation date: never the key, nor its index."""
+        It names the key by its description and creation date: never the key, nor its index. Each
+        value is printed on one line (see NOT_PRINTED)."""
+        printed = self._printed
         what = {
             "created": (_("New API key on your account"), _("An API key was made for your account.")),
             "rotated": (_("API key rotated"), _("An API key of your account was rotated: a new key replaces it.")),
@@ -204,25 +236,36 @@ class ResUsersApikeysEvent(models.Model):
                                  "for the scripts that use it.") % days_left),
             "revoked_key_used": (
                 _("A deleted API key is still being used"),
-                _("An API key deleted on %s is still being used from %s. It was refused.") % (
-                    revoked_on, self.address)),
+                _("An API key deleted on %(revoked_on)s is still being used from %(address)s. "
+                  "It was refused.") % {"revoked_on": revoked_on, "address": printed(self.address)}),
         }[self.event]
-        lines = [_("Hello %s,") % recipient.name, "", what[1], "", _("Key: %s, made on %s UTC") % (
-            self.key_name, self.key_created_on)]
+        lines = [_("Hello %s,") % printed(recipient.name), "", what[1], "",
+                 _("Key: %(name)s, made on %(made_on)s UTC") % {
+                     "name": printed(self.key_name), "made_on": self.key_created_on}]
         if self.user_id and self.user_id != recipient:
-            lines.append(_("User: %s (%s)") % (self.user_id.name, self.user_login))
+            lines.append(_("User: %(name)s (%(login)s)") % {
+                "name": printed(self.user_id.name), "login": printed(self.user_login)})
         if self.previous_key_name:
-            lines.append(_("Replaces: %s") % self.previous_key_name)
+            lines.append(_("Replaces: %s") % printed(self.previous_key_name))
         if self.event in ("created", "rotated", "expiry_warning"):
             lines.append(_("Expires on: %s") % (self.expiration_date and self.expiration_date + " UTC" or _("never")))
         if self.actor_id:
-            lines.append(_("By: %s (%s)") % (self.actor_id.name, self.actor_id.login))
+            lines.append(_("By: %(name)s (%(login)s)") % {
+                "name": printed(self.actor_id.name), "login": printed(self.actor_id.login)})
         if self.address:
-            lines.append(_("From: %s") % self.address)
+            lines.append(_("From: %s") % printed(self.address))
         lines += [_("When: %s UTC") % self.create_date, "",
                   _("If you did not expect this, review your API keys in Preferences, Account Security:"),
                   self._account_security_url()]
-        return what[0], "\n".join(lines)
+        if last_this_hour:
+            lines += ["", _("This is the last e-mail about the keys of this account this hour: the audit trail "
+                            "records the rest (Preferences, Account Security).")]
+        return printed(what[0]), "\n".join(lines)
+
+    @staticmethod
+    def _printed(value):
+        """`value` on one line, of reasonable length: what an e-mail prints of data others chose."""
+        return NOT_PRINTED.sub(" ", "%s" % (value or ""))[:PRINTED_LENGTH]
 
     @api.model
     def _account_security_url(self):
@@ -238,7 +281,8 @@ class ResUsersApikeysEvent(models.Model):
         except ValueError:
             days = 365
         self.env.cr.execute(
-            "DELETE FROM res_users_apikeys_event WHERE create_date <= (now() at time zone 'utc') - %s * interval '1 day'",
+            "DELETE FROM res_users_apikeys_event"
+            " WHERE create_date <= (now() at time zone 'utc') - %s * interval '1 day'",
             [days],
         )
         self.env["res.users.apikeys.revoked"]._forget_old()

@@ -63,9 +63,10 @@ class OdooServer:
     """An Odoo server process on its own port, logging to a file we can read."""
 
     def __init__(self, db, workers=0, name=None, db_host=None, db_port=None, db_filter=None, proxy_mode=False,
-                 data_dir=None, master_password=MASTER_PASSWORD, wait=True, install=()):
+                 data_dir=None, master_password=MASTER_PASSWORD, wait=True, install=(), cron_threads=0):
         """`master_password` None: Odoo's default. `wait` False: return as soon as the process is started.
-        `install`: addons of e2e_tests/addons to install first (then on the addons path)."""
+        `install`: addons of e2e_tests/addons to install first (then on the addons path). `cron_threads`:
+        none by default, so that scheduled actions run only when a test runs them."""
         self.db = db
         self.port = free_port()
         self.url = "http://127.0.0.1:%s" % self.port
@@ -77,7 +78,7 @@ class OdooServer:
         args = [
             ODOO, "-c", str(self.config_path),
             "-d", db, "--db-filter", db_filter or "^%s$" % db, "--http-port", str(self.port),
-            "--workers", str(workers), "--max-cron-threads", "0", "--log-level", "info",
+            "--workers", str(workers), "--max-cron-threads", str(cron_threads), "--log-level", "info",
         ]
         self.longpolling_port = free_port() if workers else None
         if workers:

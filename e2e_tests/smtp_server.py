@@ -2,6 +2,7 @@
 through its ir.mail_server and smtplib as in production, and the tests read what arrived.
 
 aiosmtpd's Controller runs the server in a thread of the test process, on 127.0.0.1."""
+import asyncio
 import dataclasses
 import email
 import email.message
@@ -37,7 +38,8 @@ class Received:
 
 class SmtpServer:
     """An SMTP server that keeps every message it accepts, or refuses them all while
-    `refusing` is true (a 451 to every recipient: smtplib raises SMTPRecipientsRefused).
+    `refusing` is true (a 451 to every recipient: smtplib raises SMTPRecipientsRefused),
+    taking `delay` seconds over each message's data (a slow server).
 
     The port is chosen once: after stop(), start() listens on the same port again, so an
     Odoo mail server pointed at it (point_odoo_at) reaches it again."""
@@ -47,6 +49,7 @@ class SmtpServer:
     def __init__(self, port=None):
         self.port = port or free_port()
         self.refusing = False
+        self.delay = 0  # seconds the server takes to accept a message's data: a slow server
         self._received = []
         self._changed = threading.Condition()
         self._controller = None
@@ -77,6 +80,7 @@ class SmtpServer:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.delay)
         raw = envelope.original_content
         message = email.message_from_bytes(raw, policy=email.policy.default)
         with self._changed:

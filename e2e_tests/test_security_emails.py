@@ -9,7 +9,8 @@ from key_events import (
     admin_addresses, admin_web, description, events, key_id_of, mail_server, run_scheduled_action, sent_to, settle,
     sql, user_with_address,
 )
-from odoo_servers import APPS_TEMPLATE_DB, JsonRpcError
+from odoo_servers import APPS_TEMPLATE_DB, JsonRpcError, OdooServer, copy_template
+from smtp_server import point_odoo_at
 
 SEND_EMAILS = "auth_apikeys.ir_cron_send_api_key_emails"
 WARN_OF_EXPIRY = "auth_apikeys.ir_cron_warn_of_expiring_api_keys"
@@ -114,6 +115,41 @@ def test_an_smtp_outage_neither_fails_nor_slows_a_key_and_the_email_follows(odoo
     message = smtp.wait_for(lambda m: user.email in m.rcpt_tos and "made during an outage" in m.text)
     assert_tells_nothing_secret(message, key)
     assert not odoo.admin("res.users.apikeys.notice", "search", [("email_to", "=", user.email)])  # deleted once sent
+
+
+def test_a_slow_smtp_server_does_not_slow_a_key_down(odoo, smtp):
+    user = user_with_address(odoo)
+    user.web.new_api_key(user.uid, user.password, "warm-up")
+    smtp.wait_for(lambda m: user.email in m.rcpt_tos)
+    smtp.delay = 10
+    try:
+        started = time.monotonic()
+        user.web.new_api_key(user.uid, user.password, "made while the server is slow")
+        took = time.monotonic() - started
+        message = smtp.wait_for(lambda m: user.email in m.rcpt_tos and "made while the server is slow" in m.text)
+    finally:
+        smtp.delay = 0
+    assert took < 5, "making a key took %.1f s while the SMTP server took 10 s a message" % took
+    assert time.monotonic() - started >= 10 and "Key: made while the server is slow" in message.text
+
+
+def test_odoos_own_scheduler_sends_what_failed_within_5_minutes(smtp):
+    """No test runs the scheduled action here: Odoo's cron thread does, every minute."""
+    server = OdooServer(copy_template("emails_cron"), cron_threads=1)
+    try:
+        point_odoo_at(server, smtp)
+        user = user_with_address(server)
+        smtp.stop()
+        try:
+            user.web.new_api_key(user.uid, user.password, "sent by the scheduler")
+            wait_for_an_attempt(server, user.email)
+        finally:
+            smtp.start()
+        failed_at = time.monotonic()
+        smtp.wait_for(lambda m: user.email in m.rcpt_tos and "sent by the scheduler" in m.text, timeout=300)
+        assert time.monotonic() - failed_at < 300
+    finally:
+        server.stop()
 
 
 def wait_for_an_attempt(odoo, email_to, timeout=30):

@@ -63,6 +63,8 @@ NOT_SECRETS = {
     ("ir.config_parameter", "key"), ("ir.ui.view", "key"), ("website.page", "key"),
     ("res.users", "new_password"), ("website", "google_analytics_key"),
     ("res.config.settings", "google_maps_api_key"),  # a browser key, sent to every visitor of the website
+    # The audit trail names a key by its description (res.users.apikeys.name), never by the key.
+    ("res.users.apikeys.event", "key_name"), ("res.users.apikeys.event", "previous_key_name"),
 }
 CREDENTIAL_WORDS = re.compile(r"(^|_)(secret|password|passwd|pwd|pass|token|key)(_|$)")
 

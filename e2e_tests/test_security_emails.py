@@ -245,6 +245,19 @@ def test_a_deleted_key_presented_again_is_refused_as_any_wrong_key_and_sounds_th
     assert [m.subject for m in sent_to(smtp, user.email)].count(alarm.subject) == 1  # once a day per key
 
 
+def test_a_deleted_key_the_server_had_verified_sounds_the_alarm_at_its_first_refusal(odoo, smtp):
+    user = user_with_address(odoo)
+    key = user.web.new_api_key(user.uid, user.password, "cached script")
+    key_id = key_id_of(odoo, user.uid, "cached script")
+    script = odoo.xmlrpc("object", address="127.0.0.32")
+    assert script.execute_kw(odoo.db, user.uid, key, "res.partner", "search_count", [[]], {}) > 0
+    admin_web(odoo).delete_api_key(key_id, "admin")
+    with pytest.raises(xmlrpc.client.Fault):
+        script.execute_kw(odoo.db, user.uid, key, "res.partner", "search_count", [[]], {})
+    assert [e["address"] for e in events(odoo, key_id=key_id, event="revoked_key_used")] == ["127.0.0.32"]
+    smtp.wait_for(lambda m: user.email in m.rcpt_tos and m.subject == "A deleted API key is still being used")
+
+
 def test_a_forged_key_with_a_deleted_keys_index_is_not_recognised(odoo, smtp):
     user = user_with_address(odoo)
     key = user.web.new_api_key(user.uid, user.password, "index only")

@@ -252,11 +252,19 @@ class ResUsersApikeys(models.Model):
             if not (rows and self._is_verified_row(rows[0]) and rows[0][1] == call_key.user_id
                     and (rows[0][2] == READ_ONLY_SCOPE) == call_key.read_only):
                 _forget_row(self.env.cr.dbname, key_id)
+                self._alarm_if_revoked(key_id)
                 return False
             expires = rows[0][4] and fields.Datetime.from_string(rows[0][4]).replace(tzinfo=timezone.utc).timestamp()
             _trusted_rows[(self.env.cr.dbname, key_id)] = (_cache_token(self.env.registry), time.time(), expires)
         self._record_use(key_id)
         return True
+
+    @api.model
+    def _alarm_if_revoked(self, key_id):
+        """A key this process had verified by its hash is refused: if it was deleted or expired,
+        its alarm sounds now, in a transaction of its own (the call's is rolled back)."""
+        with self.env.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys.revoked"]._sound_alarm(key_id)
 
     @api.model
     def _distrust_rows(self):

@@ -7,6 +7,7 @@ import dataclasses
 import email
 import email.message
 import email.policy
+import logging
 import threading
 
 from aiosmtpd.controller import Controller
@@ -14,6 +15,8 @@ from aiosmtpd.controller import Controller
 from odoo_servers import free_port
 
 MAIL_SERVER_NAME = "Tests' SMTP server"
+# aiosmtpd logs every SMTP command at INFO: where Odoo's tests have set up logging, that buried their output.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -113,8 +113,12 @@ def notices_queued_for(dbname):
 
 
 def take_databases_with_notices():
-    """The databases this thread queued security e-mails for since it last asked."""
-    databases, _call.notices_for = getattr(_call, "notices_for", set()), set()
+    """The databases this thread queued security e-mails for since it last asked: asked after
+    every request, so a request that queued none allocates and writes nothing."""
+    databases = getattr(_call, "notices_for", None)
+    if not databases:
+        return ()
+    _call.notices_for = set()
     return databases
 
 

@@ -4,11 +4,25 @@ import subprocess
 import time
 import uuid
 
+import pytest
+
 from odoo_servers import OdooServer, WebClient, copy_template
 from smtp_server import point_odoo_at
 
 EVENT_FIELDS = ["event", "how", "key_id", "key_name", "user_id", "actor_id", "address", "scope", "expiration_date",
                 "previous_key_id", "previous_key_name", "attempts", "user_login"]
+
+
+def module_mail_server(name):
+    """A module-scoped fixture: a server of the module's own whose e-mails go to the tests' SMTP server."""
+
+    @pytest.fixture(scope="module")
+    def odoo(smtp):
+        server = mail_server(name, smtp)
+        yield server
+        server.stop()
+
+    return odoo
 
 
 def mail_server(name, smtp, template=None):

@@ -5,7 +5,7 @@ import xmlrpc.client
 import pytest
 
 from key_events import (
-    admin_web, events, key_id_of, mail_server, run_scheduled_action, sent_to, settle, sql, user_with_address,
+    admin_web, events, key_id_of, module_mail_server, run_scheduled_action, sent_to, settle, sql, user_with_address,
 )
 from odoo_servers import ADMIN_UID, JsonRpcError
 
@@ -13,11 +13,7 @@ FORGET_OLD = "auth_apikeys.ir_cron_forget_old_api_key_events"
 EVENT = "res.users.apikeys.event"
 
 
-@pytest.fixture(scope="module")
-def odoo(smtp):
-    server = mail_server("events", smtp)
-    yield server
-    server.stop()
+odoo = module_mail_server("events")
 
 
 def call(odoo, address, uid, secret, model="res.partner", method="search_count", args=([],)):

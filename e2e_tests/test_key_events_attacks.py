@@ -10,18 +10,14 @@ import xmlrpc.client
 import pytest
 
 import json2
-from key_events import admin_web, events, key_id_of, mail_server, settle, sql, user_with_address
+from key_events import admin_web, events, key_id_of, module_mail_server, settle, sql, user_with_address
 from odoo_servers import FromAddress, JsonRpcError
 
 EVENT = "res.users.apikeys.event"
 NOTICE = "res.users.apikeys.notice"
 
 
-@pytest.fixture(scope="module")
-def odoo(smtp):
-    server = mail_server("events_attacks", smtp)
-    yield server
-    server.stop()
+odoo = module_mail_server("events_attacks")
 
 
 def outcome(call):

@@ -6,8 +6,8 @@ import xmlrpc.client
 import pytest
 
 from key_events import (
-    admin_addresses, admin_web, description, events, key_id_of, mail_server, run_scheduled_action, sent_to, settle,
-    sql, user_with_address,
+    admin_addresses, admin_web, description, events, key_id_of, mail_server, module_mail_server, run_scheduled_action,
+    sent_to, settle, sql, user_with_address,
 )
 from odoo_servers import APPS_TEMPLATE_DB, JsonRpcError, OdooServer, copy_template
 from smtp_server import point_odoo_at
@@ -18,11 +18,7 @@ CLEAN_UP = "auth_apikeys.ir_cron_delete_expired_api_keys"
 PREFERENCES_LINK = "/web#action=base.action_res_users_my"
 
 
-@pytest.fixture(scope="module")
-def odoo(smtp):
-    server = mail_server("emails", smtp)
-    yield server
-    server.stop()
+odoo = module_mail_server("emails")
 
 
 def assert_tells_nothing_secret(message, key):

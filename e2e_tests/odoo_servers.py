@@ -7,6 +7,7 @@ import http.client
 import http.cookiejar
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -35,10 +36,33 @@ MASTER_PASSWORD = uuid.uuid4().hex  # of every test server unless a test says ot
 TEST_ADDONS = Path(__file__).resolve().parent / "addons"  # addons for the tests only, never installed elsewhere
 
 
+def _ephemeral_ports():
+    """The range the kernel draws the local ports of outgoing connections from."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+        low, high = ports.read().split()
+    return int(low), int(high)
+
+
+_handed_out = set()
+
+
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port nothing listens on, below the ephemeral range: a port that
+    bind(0) picks lies inside it, where any outgoing connection, even a test's
+    own connect() polling for the server, may take it before the server binds it
+    (a prefork Odoo then exits with "Address already in use")."""
+    low = _ephemeral_ports()[0]
+    while True:
+        port = random.randrange(max(1024, low - 12000), low)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
 
 
 def copy_template(name, template=TEMPLATE_DB):
@@ -102,7 +126,7 @@ class OdooServer:
         request running (Odoo 11 then deadlocks with a module uninstall)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            assert self.process.poll() is None, "Odoo exited, see %s" % self.log_path
+            self.assert_running()
             try:
                 post_json(self.url + "/web/webclient/version_info", {"jsonrpc": "2.0", "method": "call", "params": {}})
                 return
@@ -110,11 +134,19 @@ class OdooServer:
                 time.sleep(0.3)
         raise AssertionError("Odoo did not serve within %ss, see %s" % (timeout, self.log_path))
 
+    def assert_running(self):
+        """Fail with the exit code and the end of the server's log, which CI prints."""
+        code = self.process.poll()
+        if code is not None:
+            self.log_file.flush()
+            tail = "\n".join(self.log_path.read_text().splitlines()[-15:])
+            raise AssertionError("Odoo exited with %s, see %s; its log ends:\n%s" % (code, self.log_path, tail))
+
     def wait_until_accepting(self, timeout=90):
         """Poll connect() only: the moment the port accepts a connection, before any request is served."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            assert self.process.poll() is None, "Odoo exited, see %s" % self.log_path
+            self.assert_running()
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=5).close()
                 return

@@ -2,6 +2,7 @@
 who is told, what they read, and that mail never blocks or loses a key operation."""
 import time
 import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -129,6 +130,26 @@ def test_a_slow_smtp_server_does_not_slow_a_key_down(odoo, smtp):
     assert time.monotonic() - started >= 10 and "Key: made while the server is slow" in message.text
 
 
+def test_a_slow_smtp_server_holds_one_database_connection_whatever_the_key_operations(odoo, smtp):
+    """One sender per database and server process: requests that queue e-mails while the SMTP
+    server is slow do not each keep a connection busy (a pool of 64 would run out)."""
+    users = [user_with_address(odoo) for _user in range(6)]
+    smtp.delay = 3
+    try:
+        with ThreadPoolExecutor(len(users)) as pool:
+            list(pool.map(lambda user: user.web.new_api_key(user.uid, user.password, "while slow"), users))
+        sending = []  # each request is answered: transactions waiting on the SMTP server, sampled
+        for _sample in range(10):
+            sending.append(int(sql(odoo, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                         " AND state = 'idle in transaction'")))
+            time.sleep(0.2)
+        for user in users:
+            smtp.wait_for(lambda m, to=user.email: to in m.rcpt_tos and "Key: while slow" in m.text, timeout=60)
+    finally:
+        smtp.delay = 0
+    assert max(sending) == 1, "up to %d transactions waited on the SMTP server at once" % max(sending)
+
+
 def test_odoos_own_scheduler_sends_what_failed_within_5_minutes(smtp):
     """No test runs the scheduled action here: Odoo's cron thread does, every minute."""
     server = OdooServer(copy_template("emails_cron"), cron_threads=1)
@@ -157,6 +178,21 @@ def wait_for_an_attempt(odoo, email_to, timeout=30):
             return notices[0]
         time.sleep(0.2)
     raise AssertionError("no failed attempt to send the e-mail within %ss" % timeout)
+
+
+def test_an_address_odoo_cannot_write_holds_up_no_other_email(odoo, smtp):
+    """Any user may give themself an address with an accent, which Odoo 11 cannot put in a
+    message header: their e-mail is given up, with the reason, and everyone else's still leaves."""
+    accented = odoo.logged_in_user()
+    odoo.execute_kw(accented.uid, accented.password, "res.users", "write",
+                    [[accented.uid], {"email": "jos\u00e9@ex\u00e4mple.test"}])
+    accented.web.new_api_key(accented.uid, accented.password, "accented address")
+    other = user_with_address(odoo)
+    other.web.new_api_key(other.uid, other.password, "after the accented address")
+    smtp.wait_for(lambda m: other.email in m.rcpt_tos and "Key: after the accented address" in m.text)
+    given_up = odoo.admin("res.users.apikeys.notice", "search_read",
+                          [("email_to", "=", "jos\u00e9@ex\u00e4mple.test")], ["state", "last_error"])
+    assert [(notice["state"], bool(notice["last_error"])) for notice in given_up] == [("failed", True)]
 
 
 def test_plain_users_cannot_read_the_queued_emails(odoo, smtp):

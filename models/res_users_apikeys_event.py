@@ -286,3 +286,4 @@ class ResUsersApikeysEvent(models.Model):
             [days],
         )
         self.env["res.users.apikeys.revoked"]._forget_old()
+        self.env["res.users.apikeys.notice"]._forget_given_up()

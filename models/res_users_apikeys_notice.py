@@ -17,6 +17,7 @@ _logger = logging.getLogger(__name__)
 RETRY_SECONDS = 60  # after the first failure; then 2, 3 ... 5 minutes between attempts
 MAX_RETRY_SECONDS = 300
 GIVE_UP_AFTER = timedelta(days=1)
+GIVEN_UP_KEPT = timedelta(days=30)  # in the queue, for Settings users to see, then forgotten
 BATCH = 100  # notices one run sends at most: the scheduled action sends the rest
 
 
@@ -62,9 +63,15 @@ class ResUsersApikeysNotice(models.Model):
 
     @api.multi
     def _send(self):
-        """Hand the e-mail to Odoo's outgoing mail server; delete it once sent."""
+        """Hand the e-mail to Odoo's outgoing mail server; delete it once sent. An
+        e-mail that cannot even be written (an address Odoo 11 cannot encode, which
+        any user may give themself) is given up at once: it never holds up the queue."""
         mail_server = self.env["ir.mail_server"]
-        message = mail_server.build_email(self._sender(), [self.email_to], self.subject, self.body)
+        try:
+            message = mail_server.build_email(self._sender(), [self.email_to], self.subject, self.body)
+        except Exception as error:
+            self._postpone(error, give_up=True)
+            return
         try:
             mail_server.send_email(message)
         except Exception as error:  # whatever the SMTP server or the network did: try again later
@@ -74,9 +81,9 @@ class ResUsersApikeysNotice(models.Model):
             self.unlink()
 
     @api.multi
-    def _postpone(self, error):
+    def _postpone(self, error, give_up=False):
         attempts = self.attempts + 1
-        give_up = fields.Datetime.from_string(self.create_date) < datetime.utcnow() - GIVE_UP_AFTER
+        give_up = give_up or fields.Datetime.from_string(self.create_date) < datetime.utcnow() - GIVE_UP_AFTER
         delay = min(RETRY_SECONDS * attempts, MAX_RETRY_SECONDS)
         self.write({
             "attempts": attempts, "state": "failed" if give_up else "queued", "last_error": tools.ustr(error)[:500],
@@ -84,6 +91,14 @@ class ResUsersApikeysNotice(models.Model):
         })
         _logger.warning("Security e-mail #%s to %s not sent (%s)%s", self.id, self.email_to, type(error).__name__,
                         ": given up" if give_up else ", next attempt in %s s" % delay)
+
+    @api.model
+    def _forget_given_up(self):
+        """Daily (with the old events): forget e-mails given up GIVEN_UP_KEPT ago."""
+        self.env.cr.execute(
+            "DELETE FROM res_users_apikeys_notice WHERE state = 'failed' AND write_date <= %s",
+            [fields.Datetime.to_string(datetime.utcnow() - GIVEN_UP_KEPT)],
+        )
 
     @api.model
     def _sender(self):

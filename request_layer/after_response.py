@@ -18,6 +18,32 @@ _logger = logging.getLogger(__name__)
 NOTICES_MODEL = "res.users.apikeys.notice"
 
 
+# One sender thread per database and process at a time, so that a slow SMTP server
+# holds one database connection, not one per request: dbname -> whether e-mails were
+# queued since that sender last looked (it then looks once more).
+_senders = {}
+_senders_lock = threading.Lock()
+
+
+def _start_sender(dbname):
+    with _senders_lock:
+        if dbname in _senders:
+            _senders[dbname] = True
+            return
+        _senders[dbname] = False
+    threading.Thread(target=_sender, args=(dbname,), name="auth_apikeys e-mails", daemon=True).start()
+
+
+def _sender(dbname):
+    while True:
+        _send_notices(dbname)
+        with _senders_lock:
+            if not _senders[dbname]:
+                del _senders[dbname]
+                return
+            _senders[dbname] = False
+
+
 def _send_notices(dbname):
     try:
         with api.Environment.manage(), Registry(dbname).cursor() as cr:
@@ -32,8 +58,7 @@ def _send_notices_after_the_response(application):
             return application(environ, start_response)
         finally:
             for dbname in take_databases_with_notices():
-                threading.Thread(target=_send_notices, args=(dbname,), name="auth_apikeys e-mails",
-                                 daemon=True).start()
+                _start_sender(dbname)
 
     return wrapper
 

@@ -95,3 +95,16 @@ class TestKeyEvents(TransactionCase):
                             [in_days(-31), record.id])
         self.events._forget_old()
         self.assertFalse(self.trail(record.id))
+
+    def test_emails_given_up_are_forgotten_after_30_days(self):
+        self.generate("given up long ago")
+        self.generate("given up lately")
+        self.generate("still queued")
+        for name, state, days in (("given up long ago", "failed", -31), ("given up lately", "failed", -29),
+                                  ("still queued", "queued", -31)):
+            self.env.cr.execute("UPDATE res_users_apikeys_notice SET state = %s, write_date = %s WHERE body LIKE %s",
+                                [state, in_days(days), "%" + name + "%"])
+        self.events._forget_old()
+        left = self.emails_to("demo@example.com")
+        self.assertEqual([name for name in ("given up long ago", "given up lately", "still queued")
+                          if any(name in body for body in left.mapped("body"))], ["given up lately", "still queued"])

@@ -5,6 +5,7 @@ With AUTH_APIKEYS_SCREENSHOTS set to a folder (devenv/screenshots.sh), the
 same steps save the documentation's screenshots there, 01- to 09-."""
 import json
 import os
+import re
 import subprocess
 import urllib.error
 import uuid
@@ -15,7 +16,9 @@ import pytest
 from playwright.sync_api import expect
 
 from browser import KEY_RE, FailureRecorder, checked_page, warmed_up_chromium
+from key_events import admin_web, user_with_address
 from odoo_servers import ADMIN_UID, OdooServer, WebClient, copy_template
+from smtp_server import point_odoo_at
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +308,30 @@ def test_browser_users_and_administrators_read_the_key_events(server, web, owner
     for event in ("Made", "Used from an address", "Deleted"):
         expect(rows.filter(has_text=event)).to_have_count(1)
     web.shot("09-api-key-events")
+
+
+def opened_from_email(web, message):
+    """Open the link a security e-mail gives, as a click in a mail reader does: a page load in
+    a browser already logged in (on the test server: web.base.url may name another port)."""
+    link = re.search(r"\S+/web#\S+", message.text).group(0)
+    web.page.goto("about:blank")
+    web.page.goto("%s/web#%s" % (web.server.url, link.split("#", 1)[1]))
+
+
+def test_browser_a_security_emails_link_opens_the_keys_it_tells_about(server, web, smtp):
+    """The user's e-mail opens their Preferences on Account Security; the administrators' copy,
+    about a user without an address, opens that user's form."""
+    point_odoo_at(server, smtp)
+    user, description = user_with_address(server), "Told by e-mail %s" % uuid.uuid4().hex[:4]
+    make_key(server, user, description)
+    web.login(user.login, user.password)
+    opened_from_email(web, smtp.wait_for(lambda m: user.email in m.rcpt_tos and description in m.text))
+    expect(web.key_rows(web.account_security(), description)).to_have_count(1)
+
+    robot, description = server.logged_in_user(), "Robot's key %s" % uuid.uuid4().hex[:4]
+    admin_web(server).new_api_key(robot.uid, "admin", description)
+    web.login("admin", "admin")
+    opened_from_email(web, smtp.wait_for(lambda m: description in m.text))
+    form = web.page.locator(".o_form_view")
+    expect(form.locator(".oe_title")).to_contain_text(robot.login)
+    expect(web.key_rows(web.open_tab(form, "Account Security"), description)).to_have_count(1)

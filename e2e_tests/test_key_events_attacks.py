@@ -10,7 +10,9 @@ import xmlrpc.client
 import pytest
 
 import json2
-from key_events import admin_web, events, key_id_of, module_mail_server, settle, sql, user_with_address
+from key_events import (
+    admin_addresses, admin_web, events, key_id_of, module_mail_server, settle, sql, user_with_address,
+)
 from odoo_servers import FromAddress, JsonRpcError
 
 EVENT = "res.users.apikeys.event"
@@ -178,6 +180,31 @@ def test_a_key_of_an_integration_user_cannot_flood_every_administrator(odoo, smt
     settle(5)
     flood = [m for m in smtp.messages if m.subject == "API key rotated" and "User: %s" % integration.login in m.text]
     assert len(flood) - before <= 10, "%d rotation e-mails to the administrators" % (len(flood) - before)
+
+
+def test_a_stolen_key_rotated_into_many_revoked_keys_cannot_flood_every_administrator(odoo, smtp):
+    """Each rotation with revoke leaves a revoked key, and each revoked key presented again
+    alarms its owner and every administrator once a day: at most 10 alarms a day about one
+    user's keys; the audit trail records every presentation."""
+    user = user_with_address(odoo)
+    key, revoked = user.web.new_api_key(user.uid, user.password, "rotated away"), []
+    for _rotation in range(12):
+        revoked.append(key)
+        key = odoo.execute_kw(user.uid, key, "res.users.apikeys", "rotate", [], {"revoke": True})
+    for old in revoked:
+        with pytest.raises(xmlrpc.client.Fault):
+            odoo.execute_kw(user.uid, old, "res.partner", "search_count", [[]])
+    settle(5)
+    alarms = [m for m in smtp.messages if m.subject == "A deleted API key is still being used"
+              and (user.email in m.rcpt_tos or "User: %s" % user.login in m.text)]
+    to_owner = [m for m in alarms if user.email in m.rcpt_tos]
+    assert len(to_owner) == 10
+    assert sum("This is the last e-mail today" in m.text for m in to_owner) == 1
+    for address in admin_addresses(odoo):
+        assert len([m for m in alarms if address in m.rcpt_tos]) == 10, address
+    presented = [("user_id", "=", user.uid), ("event", "=", "revoked_key_used")]
+    assert odoo.admin(EVENT, "search_count", presented) == 12
+    assert odoo.admin(EVENT, "search_count", presented + [("emailed", "=", True)]) == 10
 
 
 def test_a_read_only_key_cannot_grow_the_audit_trail_without_bound(odoo):

@@ -16,7 +16,7 @@ from smtp_server import point_odoo_at
 SEND_EMAILS = "auth_apikeys.ir_cron_send_api_key_emails"
 WARN_OF_EXPIRY = "auth_apikeys.ir_cron_warn_of_expiring_api_keys"
 CLEAN_UP = "auth_apikeys.ir_cron_delete_expired_api_keys"
-PREFERENCES_LINK = "/web#action=base.action_res_users_my"
+PREFERENCES_LINK = "/web#action=base.action_res_users_my&id=%d"  # the user's id: the web client's Preferences
 
 
 odoo = module_mail_server("emails")
@@ -36,7 +36,7 @@ def test_a_key_made_in_preferences_emails_its_user(odoo, smtp):
     assert message.subject == "New API key on your account"
     made_on = odoo.admin("res.users.apikeys", "read", [key_id_of(odoo, user.uid, name)], ["create_date"])[0]
     for line in ["An API key was made for your account.", "Key: %s, made on %s UTC" % (name, made_on["create_date"]),
-                 "By: %s (%s)" % (user.login, user.login), "From: 127.0.0.1", "When: ", PREFERENCES_LINK]:
+                 "By: %s (%s)" % (user.login, user.login), "From: 127.0.0.1", "When: ", PREFERENCES_LINK % user.uid]:
         assert line in message.text
     assert_tells_nothing_secret(message, key)
 
@@ -57,6 +57,7 @@ def test_a_user_without_an_address_is_reported_to_the_administrators(odoo, smtp)
     message = smtp.wait_for(lambda m: "Key: integration without address" in m.text)
     assert set(message.rcpt_tos) <= administrators
     assert "User: %s (%s)" % (integration.login, integration.login) in message.text
+    assert "/web#action=base.action_res_users&id=%d&view_type=form" % integration.uid in message.text  # their form
     assert_tells_nothing_secret(message, key)
 
 

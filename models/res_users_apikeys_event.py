@@ -41,9 +41,12 @@ COLUMNS = ("event", "how", "key_id", "key_name", "key_created_on", "user_id", "u
 ADDRESSES_A_DAY = 20  # "used from an address" events recorded per key and day, at most
 # Deletions that the key's user did not do themself, and which they are told about.
 TOLD_DELETIONS = ("administrator", "server_code", "cleanup")
-# E-mails about one user's keys, per hour at most (the revoked-key alarm has its own bound, once a day
-# per key): a key holder rotating in a loop cannot flood its owner, or the administrators.
+# E-mails about one user's keys, per hour at most: a key holder rotating in a loop cannot flood its
+# owner, or the administrators. The revoked-key alarm, which also goes to every administrator, has its
+# own bounds: once a day per key, and ALARMS_A_DAY a day about one user's keys (a stolen key can
+# rotate itself into many revoked keys).
 EMAILS_AN_HOUR = 10
+ALARMS_A_DAY = 10
 # What a value printed in an e-mail cannot contain: line breaks and other control characters would
 # let a key's description, or a user's name, add lines that look like the server's own.
 NOT_PRINTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
@@ -189,39 +192,44 @@ class ResUsersApikeysEvent(models.Model):
     def _tell_owner(self, with_administrators=False, **details):
         """E-mail the key's user (the administrators if they have no address), each in their language."""
         self.ensure_one()
-        sent = self._emails_this_hour()
-        if not with_administrators and sent >= EMAILS_AN_HOUR:
-            _logger.info("API key event #%s not e-mailed: %s e-mails this hour about keys of %s already",
+        sent, bound = self._emails_lately(alarm=with_administrators)
+        if sent >= bound:
+            _logger.info("API key event #%s not e-mailed: %s such e-mails about keys of %s lately already",
                          self.id, sent, self.user_login)
             return
-        self.env.cr.execute("UPDATE res_users_apikeys_event SET emailed = true WHERE id = %s", [self.id])
-        details["last_this_hour"] = not with_administrators and sent == EMAILS_AN_HOUR - 1
         recipients = self.user_id.filtered("email")
         if with_administrators or not recipients:
             recipients |= self._administrators()
+        if not recipients:
+            _logger.warning("API key event #%s e-mailed to nobody: neither %s nor any administrator has an "
+                            "e-mail address", self.id, self.user_login)
+            return
+        self.env.cr.execute("UPDATE res_users_apikeys_event SET emailed = true WHERE id = %s", [self.id])
+        details["last_one"] = sent == bound - 1
         for recipient in recipients:
             notice = self.sudo().with_context(lang=recipient.lang)._compose(recipient, **details)
             self.env["res.users.apikeys.notice"]._queue(recipient.email, *notice)
 
     @api.multi
-    def _emails_this_hour(self):
-        """E-mails about keys of this event's user in the last hour."""
+    def _emails_lately(self, alarm):
+        """(e-mails about keys of this event's user lately, how many are allowed): revoked-key
+        alarms in the last day, other e-mails in the last hour."""
         self.env.cr.execute(
             """
             SELECT count(*) FROM res_users_apikeys_event
-             WHERE user_login = %s AND emailed AND event != 'revoked_key_used'
-               AND create_date > (now() at time zone 'utc') - interval '1 hour'
+             WHERE user_login IS NOT DISTINCT FROM %s AND emailed AND (event = 'revoked_key_used') = %s
+               AND create_date > (now() at time zone 'utc') - %s * interval '1 hour'
             """,
-            [self.user_login],
+            [self.user_login or None, alarm, 24 if alarm else 1],
         )
-        return self.env.cr.fetchone()[0]
+        return self.env.cr.fetchone()[0], ALARMS_A_DAY if alarm else EMAILS_AN_HOUR
 
     @api.model
     def _administrators(self):
         return self.env.ref("base.group_system").sudo().users.filtered(lambda user: user.active and user.email)
 
     @api.multi
-    def _compose(self, recipient, revoked_on=None, days_left=None, last_this_hour=False):
+    def _compose(self, recipient, revoked_on=None, days_left=None, last_one=False):
         """(subject, body) of the e-mail telling `recipient` of this event, in the context's language.
         It names the key by its description and creation date: never the key, nor its index. Each
         value is printed on one line (see NOT_PRINTED)."""
@@ -254,10 +262,12 @@ class ResUsersApikeysEvent(models.Model):
                 "name": printed(self.actor_id.name), "login": printed(self.actor_id.login)})
         if self.address:
             lines.append(_("From: %s") % printed(self.address))
-        lines += [_("When: %s UTC") % self.create_date, "",
-                  _("If you did not expect this, review your API keys in Preferences, Account Security:"),
-                  self._account_security_url()]
-        if last_this_hour:
+        lines += [_("When: %s UTC") % self.create_date, ""] + self._where_to_review(recipient)
+        if last_one and self.event == "revoked_key_used":
+            lines += ["", _("This is the last e-mail today about deleted keys of this account still in use: "
+                            "the audit trail records the rest (Preferences, Account Security; for "
+                            "administrators, Settings, Users, API Key Events).")]
+        elif last_one:
             lines += ["", _("This is the last e-mail about the keys of this account this hour: the audit trail "
                             "records the rest (Preferences, Account Security).")]
         return printed(what[0]), "\n".join(lines)
@@ -267,14 +277,23 @@ class ResUsersApikeysEvent(models.Model):
         """`value` on one line, of reasonable length: what an e-mail prints of data others chose."""
         return NOT_PRINTED.sub(" ", "%s" % (value or ""))[:PRINTED_LENGTH]
 
-    @api.model
-    def _account_security_url(self):
-        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
-        return "%s/web#action=base.action_res_users_my" % base_url.rstrip("/")
+    @api.multi
+    def _where_to_review(self, recipient):
+        """The lines that send `recipient` to the keys: their own Preferences (the web client's
+        user menu opens them with their id), or the user's form for an administrator told of
+        another user's key."""
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
+        if self.user_id and self.user_id != recipient:
+            return [_("If you did not expect this, review this user's API keys in Settings, Users, Account "
+                      "Security:"),
+                    "%s/web#action=base.action_res_users&id=%s&view_type=form" % (base_url, self.user_id.id)]
+        return [_("If you did not expect this, review your API keys in Preferences, Account Security:"),
+                "%s/web#action=base.action_res_users_my&id=%s" % (base_url, recipient.id)]
 
     @api.model
     def _forget_old(self):
-        """Daily scheduled action: forget events older than auth_apikeys.event_retention_days (365)."""
+        """Daily scheduled action: forget events older than auth_apikeys.event_retention_days (365),
+        the hashes of keys revoked 90 days ago and e-mails given up 30 days ago."""
         try:
             days = max(1, int(self.env["ir.config_parameter"].sudo().get_param(
                 "auth_apikeys.event_retention_days", 365)))

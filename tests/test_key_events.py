@@ -96,6 +96,13 @@ class TestKeyEvents(TransactionCase):
         self.events._forget_old()
         self.assertFalse(self.trail(record.id))
 
+    def test_an_event_nobody_could_be_told_of_is_not_marked_emailed(self):
+        self.demo.email = False
+        self.env.ref("base.group_system").users.write({"email": False})
+        _key, record = self.generate("nobody to tell")
+        self.assertEqual(self.trail(record.id).mapped("emailed"), [False])
+        self.assertFalse(self.notices.search([]).filtered(lambda notice: "nobody to tell" in notice.body))
+
     def test_emails_given_up_are_forgotten_after_30_days(self):
         self.generate("given up long ago")
         self.generate("given up lately")

@@ -61,6 +61,26 @@ def test_each_way_of_deleting_a_key_is_named(odoo):
     assert not odoo.admin("res.users.apikeys", "search", [("user_id", "=", user.uid)])
 
 
+def test_a_trail_that_cannot_be_written_fails_no_call_and_is_written_at_the_next_one(odoo):
+    """'Used from an address' is written in a transaction of its own: when that fails (here a
+    trigger refuses it; in life a full connection pool), the key's call is served all the same."""
+    user = user_with_address(odoo)
+    key = user.web.new_api_key(user.uid, user.password, "trail down")
+    key_id = key_id_of(odoo, user.uid, "trail down")
+    sql(odoo, "CREATE FUNCTION refuse_use() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.event = 'used'"
+              " THEN RAISE EXCEPTION 'the trail is down'; END IF; RETURN NEW; END $$;"
+              "CREATE TRIGGER refuse_use BEFORE INSERT ON res_users_apikeys_event"
+              " FOR EACH ROW EXECUTE PROCEDURE refuse_use()")
+    try:
+        assert call(odoo, "127.0.0.43", user.uid, key) > 0
+    finally:
+        sql(odoo, "DROP TRIGGER refuse_use ON res_users_apikeys_event; DROP FUNCTION refuse_use()")
+    assert "Use of API key #%d from 127.0.0.43 not recorded" % key_id in odoo.log()
+    assert not events(odoo, key_id=key_id, event="used")
+    assert call(odoo, "127.0.0.43", user.uid, key) > 0
+    assert summary(events(odoo, key_id=key_id, event="used")) == [("used", False, "127.0.0.43")]
+
+
 def test_a_deleted_users_events_keep_their_login(odoo):
     user = user_with_address(odoo)
     user.web.new_api_key(user.uid, user.password, "of a leaving user")

@@ -352,8 +352,13 @@ class ResUsersApikeys(models.Model):
         _addresses_noted[today] = _addresses_noted.get(today, 0) + 1
         if _addresses_noted[today] > ADDRESSES_A_DAY:  # the trail records no more today: spare the transaction
             return
-        with self.env.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys.event"]._record_use(key_id, address)
+        try:
+            with self.env.registry.cursor() as cr:
+                api.Environment(cr, SUPERUSER_ID, {})["res.users.apikeys.event"]._record_use(key_id, address)
+        except Exception as error:  # the trail's line is not worth failing a valid call for: noted next time
+            _addresses_seen[(dbname, key_id, address)] = 0
+            _addresses_noted[today] = _addresses_noted.get(today, 1) - 1
+            _logger.warning("Use of API key #%s from %s not recorded (%s)", key_id, address, type(error).__name__)
 
     @api.model
     def _gc_expired(self):

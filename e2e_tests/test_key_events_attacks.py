@@ -113,6 +113,20 @@ def test_a_stolen_key_cannot_write_lines_of_its_own_into_the_owners_security_ema
         line for line in lines if not line.startswith(("Key: ", "Replaces: ")))
 
 
+def test_a_stolen_key_cannot_make_a_printed_value_read_as_other_text(odoo, smtp):
+    """A right-to-left override shows the text after it reversed, and zero-width characters hide
+    inside it: printed as it was, a name would read as something else than it is."""
+    user = user_with_address(odoo)
+    stolen = user.web.new_api_key(user.uid, user.password, "backup")
+    smtp.wait_for(lambda m: user.email in m.rcpt_tos)
+    disguised = "backup \u202emoc.elpmaxe\u202c \u200bsync\u2066\ufeff"
+    odoo.execute_kw(user.uid, stolen, "res.users.apikeys", "rotate", [], {"name": disguised})
+    message = smtp.wait_for(lambda m: user.email in m.rcpt_tos and m.subject == "API key rotated")
+    key_line = [line for line in message.text.splitlines() if line.startswith("Key: ")]
+    assert len(key_line) == 1 and re.match("Key: backup +moc.elpmaxe +sync +, made on ", key_line[0]), key_line
+    assert not re.search("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]", message.text)
+
+
 def test_a_plain_user_cannot_write_lines_of_their_own_into_the_administrators_alarm(odoo, smtp):
     """A user without an e-mail address has their key e-mails sent to the administrators,
     with their name, which they choose in Preferences: its lines must not land in the

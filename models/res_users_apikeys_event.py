@@ -48,8 +48,9 @@ TOLD_DELETIONS = ("administrator", "server_code", "cleanup")
 EMAILS_AN_HOUR = 10
 ALARMS_A_DAY = 10
 # What a value printed in an e-mail cannot contain: line breaks and other control characters would
-# let a key's description, or a user's name, add lines that look like the server's own.
-NOT_PRINTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# let a key's description, or a user's name, add lines that look like the server's own; direction
+# overrides and invisible characters would make it read as other text than it is.
+NOT_PRINTED = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
 PRINTED_LENGTH = 200
 
 

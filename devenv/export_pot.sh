@@ -9,7 +9,7 @@ ODOO=$ROOT/.venv/bin/odoo
 DB=${POT_DB:-apikeys_pot}
 OUT=$ROOT/i18n/auth_apikeys.pot
 TMP=$(mktemp -d)
-cleanup() { rm -rf "$TMP"; dropdb --if-exists "$DB"; }
+cleanup() { rm -rf "$TMP"; bash "$ROOT/devenv/drop_databases.sh" "$DB"; }
 trap cleanup EXIT
 
 [ -x "$ODOO" ] || bash "$ROOT/devenv/setup.sh"

@@ -24,6 +24,7 @@ if ! bash "$ROOT/devenv/setup_py36.sh" --check; then
 fi
 bash "$ROOT/devenv/setup_py36.sh"
 
+trap 'bash "$ROOT/devenv/drop_databases.sh" "$TEMPLATE36" "$DB36"' EXIT
 echo "[test36] creating the template database $TEMPLATE36 with Odoo 11 on $("$VENV36/bin/python" --version 2>&1)"
 dropdb --if-exists "$TEMPLATE36"
 "$VENV36/bin/odoo" -d "$TEMPLATE36" -i auth_apikeys --stop-after-init --log-level=warn

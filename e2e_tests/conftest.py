@@ -1,8 +1,15 @@
 """Fixtures of the end-to-end tests; the servers and clients are in odoo_servers.py."""
 import pytest
 
-from odoo_servers import APPS_TEMPLATE_DB, OdooServer, copy_template
+from odoo_servers import APPS_TEMPLATE_DB, OdooServer, copy_template, drop_copies
 from smtp_server import SmtpServer
+
+
+@pytest.fixture(scope="session", autouse=True)
+def copies_dropped_at_the_end():
+    """The databases the tests copied go once every server is stopped: the machine is left as found."""
+    yield
+    drop_copies()
 
 
 @pytest.fixture(scope="session")

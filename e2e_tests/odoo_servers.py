@@ -34,6 +34,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 ADMIN_UID = 1  # admin in Odoo 11 demo data
 MASTER_PASSWORD = uuid.uuid4().hex  # of every test server unless a test says otherwise: never Odoo's `admin`
 TEST_ADDONS = Path(__file__).resolve().parent / "addons"  # addons for the tests only, never installed elsewhere
+DROP_DATABASES = Path(__file__).resolve().parent.parent / "devenv" / "drop_databases.sh"
 
 
 def _ephemeral_ports():
@@ -65,6 +66,16 @@ def free_port():
         return port
 
 
+# The databases this run copied from a template, dropped at its end (conftest.py).
+COPIED = []
+
+
+def drop_copies():
+    """Drop the databases this run copied, and their filestores (devenv/drop_databases.sh)."""
+    subprocess.run(["bash", str(DROP_DATABASES)] + sorted(set(COPIED)), check=False)
+    COPIED.clear()
+
+
 def copy_template(name, template=TEMPLATE_DB):
     """A fresh database with the addon and demo data, copied from the one `make test` built
     (or from `template`, one of the apps templates).
@@ -75,6 +86,7 @@ def copy_template(name, template=TEMPLATE_DB):
     name = "%s_%s" % (template, name)
     subprocess.run(["dropdb", "--if-exists", name], check=True)
     subprocess.run(["createdb", "-T", template, name], check=True)
+    COPIED.append(name)
     subprocess.run(
         ["psql", "-qc", "UPDATE ir_config_parameter SET value = '100000' "
          "WHERE key = 'auth_apikeys.login_cooldown_after'", name],

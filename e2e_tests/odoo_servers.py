@@ -70,9 +70,14 @@ def free_port():
 COPIED = []
 
 
+def drop_databases(*names):
+    """Drop databases a test made, and the filestores Odoo made for them (devenv/drop_databases.sh)."""
+    subprocess.run(["bash", str(DROP_DATABASES)] + list(names), check=False)
+
+
 def drop_copies():
-    """Drop the databases this run copied, and their filestores (devenv/drop_databases.sh)."""
-    subprocess.run(["bash", str(DROP_DATABASES)] + sorted(set(COPIED)), check=False)
+    """Drop the databases this run copied."""
+    drop_databases(*sorted(set(COPIED)))
     COPIED.clear()
 
 

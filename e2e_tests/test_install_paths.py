@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import odoo_servers
-from odoo_servers import ADMIN_UID, TEMPLATE_DB, OdooServer, WebClient
+from odoo_servers import ADMIN_UID, TEMPLATE_DB, OdooServer, WebClient, drop_databases
 
 EXISTING = os.environ.get("AUTH_APIKEYS_EXISTING_ODOO")
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def existing_db():
     run([str(python), "-c", ODOO_MAIN, "--addons-path=%s" % odoo_addons_dir(python), "-d", name,
          "-i", "base", "--without-demo=all", "--stop-after-init", "--log-level=warn"])
     yield name
-    run(["dropdb", "--if-exists", name])
+    drop_databases(name)
 
 
 def database_from(existing_db, name):
@@ -117,7 +117,7 @@ def test_folder_on_the_addons_path(tmp_path, monkeypatch, existing_db):
         run([str(odoo), "-d", db, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"])
         key_made_and_used(odoo, monkeypatch, db)
     finally:
-        run(["dropdb", "--if-exists", db])
+        drop_databases(db)
 
 
 def test_wheel_installed_with_pip(tmp_path, monkeypatch, existing_db):
@@ -149,4 +149,4 @@ def test_wheel_installed_with_pip(tmp_path, monkeypatch, existing_db):
         run([str(odoo), "-d", db, "-i", "auth_apikeys", "--stop-after-init", "--log-level=warn"])
         key_made_and_used(odoo, monkeypatch, db)
     finally:
-        run(["dropdb", "--if-exists", db])
+        drop_databases(db)

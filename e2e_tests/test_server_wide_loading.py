@@ -9,7 +9,9 @@ import xmlrpc.client
 
 import pytest
 
-from odoo_servers import ADMIN_UID, ODOO, TEMPLATE_DB, JsonRpcError, OdooServer, WebClient, copy_template
+from odoo_servers import (
+    ADMIN_UID, ODOO, TEMPLATE_DB, JsonRpcError, OdooServer, WebClient, copy_template, drop_databases,
+)
 
 CANNOT_BE_CALLED = "res.users.check cannot be called remotely"
 
@@ -22,7 +24,7 @@ def plain_db():
     subprocess.run(["createdb", name], check=True)
     subprocess.run([ODOO, "-d", name, "-i", "base", "--stop-after-init", "--log-level=warn"], check=True)
     yield name
-    subprocess.run(["dropdb", "--if-exists", name], check=True)
+    drop_databases(name)
 
 
 @pytest.fixture(scope="module", params=[0, 2], ids=["workers=0", "workers=2"])
